@@ -1,0 +1,5 @@
+"""The HTTP API (FastAPI): stored records and rejected messages, read-only."""
+
+from triggersqs.api.app import create_app
+
+__all__ = ["create_app"]

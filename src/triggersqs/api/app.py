@@ -1,0 +1,207 @@
+"""The FastAPI application, built by :func:`create_app` from a :class:`RecordService`."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+
+from triggersqs import __version__
+from triggersqs.api import schemas
+from triggersqs.api.render import record_json, rejection_json, render_item, render_page
+from triggersqs.errors import InvalidCursorError, StorageError
+from triggersqs.pagination import MAX_CURSOR_CHARS
+from triggersqs.service import RecordService
+from triggersqs.storage.port import RecordFilter
+
+logger = logging.getLogger("triggersqs.api")
+
+MAX_PAGE = 1000
+_FIELD = {"min_length": 1, "max_length": 256}
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page (1..1000).")]
+Cursor = Annotated[
+    str | None,
+    Query(min_length=1, max_length=MAX_CURSOR_CHARS, description="`next_cursor` of the last page."),
+]
+ClientId = Annotated[str | None, Query(**_FIELD, description="Only records of this client.")]
+Command = Annotated[str | None, Query(**_FIELD, description="Only records of this command.")]
+Since = Annotated[
+    datetime | None,
+    Query(description="Only records stored at or after this ISO 8601 time (UTC if no zone)."),
+]
+Until = Annotated[
+    datetime | None, Query(description="Only records stored before this ISO 8601 time.")
+]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    503: {"model": schemas.ErrorOut, "description": "The store cannot be reached."},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": schemas.ErrorOut, "description": "No such message."}
+}
+_BAD_CURSOR: dict[int | str, dict[str, Any]] = {
+    400: {"model": schemas.ErrorOut, "description": "The cursor is invalid for this listing."}
+}
+_JSON = "application/json"
+
+
+def create_app(service: RecordService, *, api_key: str | None = None) -> FastAPI:
+    """The API over ``service``; every route but the health checks needs ``api_key`` if set."""
+    app = FastAPI(
+        title="triggersqs",
+        version=__version__,
+        description="Commands consumed from SQS, stored exactly once.",
+        generate_unique_id_function=_route_name,
+    )
+    _add_error_handlers(app)
+    app.include_router(_health_router(service))
+    protected = [Depends(_bearer_check(api_key))] if api_key else []
+    responses = dict(_ERRORS)
+    if api_key:
+        responses[401] = {"model": schemas.ErrorOut, "description": "Missing or wrong API key."}
+    app.include_router(_data_router(service), dependencies=protected, responses=responses)
+    return app
+
+
+def _route_name(route: APIRoute) -> str:
+    return route.name
+
+
+def _health_router(service: RecordService) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthcheck", response_model=schemas.HealthcheckOut)
+    def healthcheck() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"message": "health check"}
+
+    @router.get("/health", response_model=schemas.HealthOut, responses=_ERRORS)
+    def health() -> dict[str, str]:
+        """Readiness: the store answers a query."""
+        service.check()
+        return {"status": "ok", "store": service.store_name}
+
+    return router
+
+
+def _data_router(service: RecordService) -> APIRouter:
+    router = APIRouter(tags=["messages"])
+
+    @router.get(
+        "/records",
+        response_model=schemas.RecordPage,
+        response_class=Response,
+        responses=_BAD_CURSOR,
+    )
+    def list_records(  # noqa: PLR0917 - FastAPI maps each parameter to a query parameter
+        limit: Limit = 100,
+        cursor: Cursor = None,
+        client_id: ClientId = None,
+        command: Command = None,
+        since: Since = None,
+        until: Until = None,
+    ) -> Response:
+        """Stored records in stored order, filtered, a page at a time."""
+        where = RecordFilter(client_id=client_id, command=command, since=since, until=until)
+        page = service.records(where, cursor=cursor, limit=limit)
+        return Response(render_page("messages", page, record_json), media_type=_JSON)
+
+    @router.get(
+        "/records/{message_id}",
+        response_model=schemas.RecordOut,
+        response_class=Response,
+        responses=_NOT_FOUND,
+    )
+    def get_record(message_id: str) -> Response:
+        """One stored record, with its whole body."""
+        record = service.record(message_id)
+        if record is None:
+            raise HTTPException(404, f"no record with message id {message_id!r}")
+        return Response(render_item(record_json(record)), media_type=_JSON)
+
+    @router.get(
+        "/rejected",
+        response_model=schemas.RejectionPage,
+        response_class=Response,
+        responses=_BAD_CURSOR,
+    )
+    def list_rejected(limit: Limit = 100, cursor: Cursor = None) -> Response:
+        """Rejected messages in stored order, with the reason, a page at a time."""
+        page = service.rejections(cursor=cursor, limit=limit)
+        return Response(render_page("rejected", page, rejection_json), media_type=_JSON)
+
+    @router.get(
+        "/rejected/{message_id}",
+        response_model=schemas.RejectionOut,
+        response_class=Response,
+        responses=_NOT_FOUND,
+    )
+    def get_rejected(message_id: str) -> Response:
+        """One rejected message, with its whole raw body."""
+        rejection = service.rejection(message_id)
+        if rejection is None:
+            raise HTTPException(404, f"no rejected message with message id {message_id!r}")
+        return Response(render_item(rejection_json(rejection)), media_type=_JSON)
+
+    return router
+
+
+def _bearer_check(api_key: str) -> Any:  # noqa: ANN401 - a FastAPI dependency callable
+    expected = api_key.encode()
+    scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
+
+    def require_api_key(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scheme)],
+    ) -> None:
+        given = b"" if credentials is None else credentials.credentials.encode()
+        if not secrets.compare_digest(given, expected):
+            raise HTTPException(401, "missing or wrong API key", {"WWW-Authenticate": "Bearer"})
+
+    return require_api_key
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+        return JSONResponse({"message": message}, status_code=status, headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
+            for err in exc.errors()
+        ]
+        summary = "; ".join(
+            f"{'.'.join(str(part) for part in d['loc'][1:]) or d['loc'][0]}: {d['msg']}"
+            for d in details
+        )
+        return JSONResponse(
+            {"message": f"invalid request: {summary}", "detail": details}, status_code=422
+        )
+
+    @app.exception_handler(InvalidCursorError)
+    async def invalid_cursor(_request: Request, exc: InvalidCursorError) -> JSONResponse:
+        return error(400, f"invalid cursor: {exc}")
+
+    @app.exception_handler(StorageError)
+    async def storage_error(_request: Request, exc: StorageError) -> JSONResponse:
+        logger.error("store error while serving a request", extra={"error": str(exc)})
+        return error(503, "the store is unavailable; try again later")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error while serving a request")
+        return error(500, "internal error")

@@ -1,0 +1,92 @@
+"""Render stored items as JSON, and pages that fit in a Lambda response.
+
+A synchronous Lambda response is at most 6 MB *after* the runtime wraps the HTTP body in its own
+JSON (escaping quotes, and non-ASCII as ``\\uXXXX``). A page that would not fit is shortened, and
+its ``next_cursor`` carries on from the last entry that fits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from triggersqs.pagination import Page
+from triggersqs.records import StoredRecord, StoredRejection, utf8_size
+
+T = TypeVar("T", StoredRecord, StoredRejection)
+
+MAX_LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
+_ENVELOPE_ALLOWANCE = 64 * 1024  # status, headers, the cursor and the JSON around the body
+BODY_BUDGET = MAX_LAMBDA_PAYLOAD_BYTES - _ENVELOPE_ALLOWANCE
+# Inside the runtime's JSON a UTF-8 byte takes at most 3 bytes (a 2-byte character becomes a
+# 6-byte \uXXXX escape), so most pages are known to fit without measuring each entry exactly.
+_WORST_EXPANSION = 3
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _iso(moment: datetime | None, timespec: str = "microseconds") -> str | None:
+    if moment is None:
+        return None
+    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def record_json(record: StoredRecord) -> dict[str, Any]:
+    """A record as the API shows it (schemas.RecordOut)."""
+    return {
+        "message_id": record.message_id,
+        "command": record.command,
+        "client_id": record.client_id,
+        "queue_arn": record.queue_arn,
+        "message_group_id": record.message_group_id,
+        "sent_at": _iso(record.sent_at, "milliseconds"),
+        "stored_at": _iso(record.stored_at),
+        "receive_count": record.receive_count,
+        "body": record.body,
+        "body_bytes": record.body_bytes,
+        "body_truncated": utf8_size(record.body) < record.body_bytes,
+    }
+
+
+def rejection_json(rejection: StoredRejection) -> dict[str, Any]:
+    """A rejected message as the API shows it (schemas.RejectionOut)."""
+    return {
+        "message_id": rejection.message_id,
+        "queue_arn": rejection.queue_arn,
+        "reason": rejection.reason,
+        "sent_at": _iso(rejection.sent_at, "milliseconds"),
+        "stored_at": _iso(rejection.stored_at),
+        "receive_count": rejection.receive_count,
+        "body": rejection.body,
+        "body_bytes": rejection.body_bytes,
+        "body_truncated": utf8_size(rejection.body) < rejection.body_bytes,
+    }
+
+
+def render_item(item: dict[str, Any]) -> bytes:
+    """One item as compact UTF-8 JSON."""
+    return _dumps(item).encode()
+
+
+def render_page(
+    key: str, page: Page[T], to_json: Callable[[T], dict[str, Any]], budget: int = BODY_BUDGET
+) -> bytes:
+    """``{key: {"<position>": item, ...}, "next_cursor": ...}``, shortened to fit ``budget``."""
+    pieces = [f'"{entry.position}":{_dumps(to_json(entry.item))}' for entry in page.entries]
+    keep = len(pieces)
+    if _WORST_EXPANSION * sum(utf8_size(piece) + 1 for piece in pieces) > budget:
+        keep = _fitting(pieces, budget)
+    cursor = page.cursor_after(keep)
+    return f'{{"{key}":{{{",".join(pieces[:keep])}}},"next_cursor":{_dumps(cursor)}}}'.encode()
+
+
+def _fitting(pieces: list[str], budget: int) -> int:
+    """How many leading pieces fit once escaped as the runtime will; always at least one."""
+    total = 0
+    for count, piece in enumerate(pieces):
+        total += len(json.dumps(piece)) - 1  # the runtime's escaping, plus one separator
+        if total > budget:
+            return max(count, 1)
+    return len(pieces)

@@ -1,0 +1,228 @@
+"""Batch processing: one SQS batch in, one outcome per record and the partial batch response out.
+
+Shared by the Lambda handler and the poller, so both behave the same. Each record ends in exactly
+one outcome (see DESIGN.md): stored, duplicate, rejected or failed. Failed records (and rejected
+ones under the ``retry`` policy) are the only ones returned to the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from triggersqs.errors import StorageError
+from triggersqs.message import Invalid, parse_body
+from triggersqs.records import Envelope, Incoming, NewRecord, NewRejection
+from triggersqs.storage.port import MessageStore, SaveStatus
+from triggersqs.types import BatchItemFailure, BatchResponse
+
+logger = logging.getLogger("triggersqs.batch")
+
+FIFO_SUFFIX = ".fifo"
+
+
+class Outcome(StrEnum):
+    """Where a record ended."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """The outcome of one record, why, and whether SQS may delete it."""
+
+    message_id: str
+    outcome: Outcome
+    reason: str | None = None
+    acknowledged: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """The outcome of every record of a batch, in the batch's order."""
+
+    results: list[RecordResult]
+    duration_ms: float = 0.0
+    counts: Counter[Outcome] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "counts", Counter(result.outcome for result in self.results))
+
+    @property
+    def failed_ids(self) -> list[str]:
+        """Message ids SQS must make visible again: each once, in batch order."""
+        ids = dict.fromkeys(r.message_id for r in self.results if not r.acknowledged)
+        return list(ids)
+
+    @property
+    def all_failed(self) -> bool:
+        """True when nothing in a non-empty batch was acknowledged."""
+        return bool(self.results) and not any(r.acknowledged for r in self.results)
+
+    def response(self) -> BatchResponse:
+        """The Lambda partial batch response; an empty list means every record succeeded."""
+        failures: list[BatchItemFailure] = [{"itemIdentifier": mid} for mid in self.failed_ids]
+        return {"batchItemFailures": failures}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPolicy:
+    """The rules a batch is processed by (built from the settings)."""
+
+    max_body_bytes: int = 1_048_576
+    retry_invalid: bool = False
+    """Return invalid messages to the queue (to reach the DLQ) instead of keeping them."""
+    allowed_queues: frozenset[str] = frozenset()
+    """Queue ARNs records may come from; empty accepts any."""
+    time_margin_ms: int = 1000
+    """Stop and fail the rest of the batch when less than this is left of the time budget."""
+
+
+_TIME_UP = "the time budget ran out before this record was processed"
+_FIFO_BLOCKED = "an earlier record of this FIFO batch failed, so this one waits to keep the order"
+
+
+class BatchProcessor:
+    """Turns a batch of SQS envelopes into outcomes, with one store write per batch."""
+
+    def __init__(
+        self,
+        store: MessageStore,
+        policy: BatchPolicy,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._policy = policy
+        self._monotonic = monotonic
+
+    def process(
+        self, envelopes: Sequence[Envelope], remaining_ms: int | None = None
+    ) -> BatchReport:
+        """Process one batch; ``remaining_ms`` is the time left before the caller is stopped."""
+        started = self._monotonic()
+        deadline = (
+            None
+            if remaining_ms is None
+            else started + (remaining_ms - self._policy.time_margin_ms) / 1000
+        )
+        fifo = any(envelope.queue_arn.endswith(FIFO_SUFFIX) for envelope in envelopes)
+        results: list[RecordResult | None] = [None] * len(envelopes)
+        pending: list[tuple[int, Incoming]] = []
+        blocked: str | None = None  # once set, every later record fails for this reason
+
+        for index, envelope in enumerate(envelopes):
+            if blocked is None and deadline is not None and self._monotonic() >= deadline:
+                blocked = _TIME_UP
+            if blocked is not None:
+                results[index] = RecordResult(
+                    envelope.message_id, Outcome.FAILED, blocked, acknowledged=False
+                )
+                continue
+            result, item = self._examine(envelope)
+            if item is not None:
+                pending.append((index, item))
+            else:
+                results[index] = result
+                if fifo and result is not None and not result.acknowledged:
+                    blocked = _FIFO_BLOCKED
+
+        for index, result in self._write(pending, ordered=fifo, deadline=deadline):
+            results[index] = result
+
+        final = [result for result in results if result is not None]
+        report = BatchReport(final, duration_ms=(self._monotonic() - started) * 1000)
+        _log(envelopes, report)
+        return report
+
+    def _examine(self, envelope: Envelope) -> tuple[RecordResult | None, Incoming | None]:
+        """Either a final result (no write needed) or the item to write."""
+        policy = self._policy
+        if policy.allowed_queues and envelope.queue_arn not in policy.allowed_queues:
+            reason = f"queue {envelope.queue_arn or '(none)'} is not in TRIGGERSQS_QUEUE_ARNS"
+            return RecordResult(envelope.message_id, Outcome.FAILED, reason, False), None
+        parsed = (
+            Invalid(envelope.defect)
+            if envelope.defect is not None
+            else parse_body(envelope.body, policy.max_body_bytes)
+        )
+        if isinstance(parsed, Invalid):
+            if policy.retry_invalid:
+                result = RecordResult(envelope.message_id, Outcome.REJECTED, parsed.reason, False)
+                return result, None
+            return None, NewRejection(envelope, parsed.reason)
+        return None, NewRecord(envelope, parsed.command, parsed.client_id)
+
+    def _write(
+        self, pending: list[tuple[int, Incoming]], *, ordered: bool, deadline: float | None
+    ) -> list[tuple[int, RecordResult]]:
+        if not pending:
+            return []
+        if deadline is not None and self._monotonic() >= deadline:
+            return [
+                (index, RecordResult(item.envelope.message_id, Outcome.FAILED, _TIME_UP, False))
+                for index, item in pending
+            ]
+        items = [item for _, item in pending]
+        try:
+            statuses = self._store.save(items, ordered=ordered, deadline=deadline)
+        except StorageError as exc:
+            reason = f"store error: {exc}"
+            return [
+                (index, RecordResult(item.envelope.message_id, Outcome.FAILED, reason, False))
+                for index, item in pending
+            ]
+        return [
+            (index, _result(item, status))
+            for (index, item), status in zip(pending, statuses, strict=True)
+        ]
+
+
+def _result(item: Incoming, status: SaveStatus) -> RecordResult:
+    message_id = item.envelope.message_id
+    if status is SaveStatus.DUPLICATE:
+        return RecordResult(message_id, Outcome.DUPLICATE, "message id already stored")
+    if status is SaveStatus.FAILED:
+        reason = "not written: the store failed an earlier write of this ordered batch"
+        return RecordResult(message_id, Outcome.FAILED, reason, acknowledged=False)
+    if isinstance(item, NewRejection):
+        return RecordResult(message_id, Outcome.REJECTED, item.reason)
+    return RecordResult(message_id, Outcome.STORED)
+
+
+def _log(envelopes: Sequence[Envelope], report: BatchReport) -> None:
+    debug = logger.isEnabledFor(logging.DEBUG)
+    for envelope, result in zip(envelopes, report.results, strict=True):
+        if result.outcome is Outcome.STORED and not debug:
+            continue
+        level = logging.WARNING if not result.acknowledged else logging.INFO
+        if result.outcome is Outcome.STORED:
+            level = logging.DEBUG
+        logger.log(
+            level,
+            "record %s",
+            result.outcome.value,
+            extra={
+                "message_id": result.message_id,
+                "outcome": result.outcome.value,
+                "reason": result.reason,
+                "returned_to_queue": not result.acknowledged,
+                "receive_count": envelope.receive_count,
+                "queue_arn": envelope.queue_arn,
+            },
+        )
+    logger.info(
+        "batch processed",
+        extra={
+            "records": len(report.results),
+            **{outcome.value: report.counts[outcome] for outcome in Outcome},
+            "returned_to_queue": len(report.failed_ids),
+            "duration_ms": round(report.duration_ms, 3),
+        },
+    )

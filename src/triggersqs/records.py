@@ -1,0 +1,128 @@
+"""What the service stores: accepted records, rejected messages, and the SQS metadata of both."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+PREVIEW_BYTES = 4096
+"""Listings carry at most this many bytes of each body; single-item reads carry all of it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One SQS message as it arrived: its body and what SQS says about it."""
+
+    message_id: str
+    queue_arn: str
+    body: str
+    sent_at_ms: int | None
+    """``SentTimestamp``: when SQS accepted the message, in epoch milliseconds."""
+    receive_count: int
+    """``ApproximateReceiveCount``: 1 on first delivery."""
+    message_group_id: str | None = None
+    defect: str | None = None
+    """Set when the record itself is unusable (for example its body is not a string)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A valid message, ready to store."""
+
+    envelope: Envelope
+    command: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewRejection:
+    """A message that failed validation, to keep in quarantine with its reason."""
+
+    envelope: Envelope
+    reason: str
+
+
+Incoming = NewRecord | NewRejection
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A stored message, as the store returns it."""
+
+    message_id: str
+    command: str
+    client_id: str
+    queue_arn: str
+    sent_at: datetime | None
+    stored_at: datetime
+    receive_count: int
+    message_group_id: str | None
+    body: str
+    """The raw body; in listings only its first :data:`PREVIEW_BYTES` bytes."""
+    body_bytes: int
+    """The size of the whole raw body in UTF-8 bytes."""
+    cursor: str
+    """The store's opaque key of this record's place in the stored order."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRejection:
+    """A rejected message kept in quarantine, as the store returns it."""
+
+    message_id: str
+    queue_arn: str
+    sent_at: datetime | None
+    stored_at: datetime
+    receive_count: int
+    reason: str
+    body: str
+    """The raw body; in listings only its first :data:`PREVIEW_BYTES` bytes."""
+    body_bytes: int
+    cursor: str
+
+
+def now_us() -> int:
+    """The current time in epoch microseconds."""
+    return time.time_ns() // 1000
+
+
+def utf8_size(text: str) -> int:
+    """The size of ``text`` in UTF-8 bytes."""
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def preview(text: str, limit: int = PREVIEW_BYTES) -> str:
+    """The longest prefix of ``text`` that fits in ``limit`` UTF-8 bytes."""
+    if len(text) <= limit // 4 or (text.isascii() and len(text) <= limit):
+        return text
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def utc_from_ms(ms: int | None) -> datetime | None:
+    """An aware UTC datetime from epoch milliseconds."""
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def utc_from_us(us: int) -> datetime:
+    """An aware UTC datetime from epoch microseconds, exactly."""
+    return datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000)
+
+
+def us_from_utc(moment: datetime) -> int:
+    """Epoch microseconds of an aware datetime (naive ones are taken as UTC), exactly."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def storable_text(text: str) -> str:
+    """``text`` itself, or with unpaired surrogates escaped when it cannot be encoded as UTF-8."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text

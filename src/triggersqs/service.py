@@ -1,0 +1,46 @@
+"""The read side of triggersqs: what the HTTP API asks of the store, with positions and cursors."""
+
+from __future__ import annotations
+
+from triggersqs.pagination import Page, paginate, scope_of
+from triggersqs.records import StoredRecord, StoredRejection
+from triggersqs.storage.port import MessageStore, RecordFilter
+
+
+class RecordService:
+    """Pages, single items and health of one store."""
+
+    def __init__(self, store: MessageStore, store_name: str) -> None:
+        self.store_name = store_name
+        self._store = store
+
+    def records(self, where: RecordFilter, *, cursor: str | None, limit: int) -> Page[StoredRecord]:
+        """A page of records matching ``where``; raises InvalidCursorError for a bad cursor."""
+        scope = scope_of("records", where.client_id, where.command, where.since, where.until)
+        return paginate(
+            lambda after, count: self._store.list_records(where, after=after, limit=count),
+            cursor=cursor,
+            limit=limit,
+            scope=scope,
+        )
+
+    def rejections(self, *, cursor: str | None, limit: int) -> Page[StoredRejection]:
+        """A page of rejected messages."""
+        return paginate(
+            lambda after, count: self._store.list_rejections(after=after, limit=count),
+            cursor=cursor,
+            limit=limit,
+            scope=scope_of("rejected"),
+        )
+
+    def record(self, message_id: str) -> StoredRecord | None:
+        """One whole record."""
+        return self._store.get_record(message_id)
+
+    def rejection(self, message_id: str) -> StoredRejection | None:
+        """One whole rejected message."""
+        return self._store.get_rejection(message_id)
+
+    def check(self) -> None:
+        """Raise StorageUnavailableError unless the store answers."""
+        self._store.check()

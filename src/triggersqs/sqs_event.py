@@ -1,0 +1,70 @@
+"""Recognise a Lambda SQS event and parse its records into :class:`Envelope` values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from triggersqs.errors import UnsupportedEventError
+from triggersqs.records import Envelope
+from triggersqs.types import LambdaEvent
+
+SQS_EVENT_SOURCE = "aws:sqs"
+
+
+def is_sqs_event(event: LambdaEvent) -> bool:
+    """True when every record says it comes from SQS (CloudFront and S3 events also carry
+    ``Records``)."""
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(
+            isinstance(record, Mapping) and record.get("eventSource") == SQS_EVENT_SOURCE
+            for record in records
+        )
+    )
+
+
+def parse_sqs_event(event: LambdaEvent) -> list[Envelope]:
+    """The records of an SQS event, in order.
+
+    Odd metadata is tolerated (the record still gets an outcome); a record without a usable
+    ``messageId`` cannot be reported back to SQS, so it makes the whole event unusable.
+    """
+    if not is_sqs_event(event):
+        raise UnsupportedEventError("not an SQS event: every record needs eventSource 'aws:sqs'")
+    return [_envelope(position, record) for position, record in enumerate(event["Records"])]
+
+
+def _envelope(position: int, record: Mapping[str, Any]) -> Envelope:
+    message_id = record.get("messageId")
+    if not isinstance(message_id, str) or not message_id:
+        raise UnsupportedEventError(f"SQS record {position} has no messageId")
+    attributes = record.get("attributes")
+    if not isinstance(attributes, Mapping):
+        attributes = {}
+    queue_arn = record.get("eventSourceARN")
+    body = record.get("body")
+    defect = None
+    if not isinstance(body, str):
+        defect = "record has no string body"
+        body = json.dumps(body, default=repr)
+    group = attributes.get("MessageGroupId")
+    return Envelope(
+        message_id=message_id,
+        queue_arn=queue_arn if isinstance(queue_arn, str) else "",
+        body=body,
+        sent_at_ms=_int(attributes.get("SentTimestamp")),
+        receive_count=_int(attributes.get("ApproximateReceiveCount")) or 0,
+        message_group_id=group if isinstance(group, str) else None,
+        defect=defect,
+    )
+
+
+def _int(value: object) -> int | None:
+    # SQS sends numbers as decimal strings; anything else is treated as absent.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None

@@ -1,0 +1,1 @@
+"""Stores of messages: the port, and its adapters (SQLite, DynamoDB, in-memory)."""

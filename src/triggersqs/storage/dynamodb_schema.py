@@ -1,0 +1,76 @@
+"""The DynamoDB table's schema: one definition used by ``create-table`` and checked against
+``deploy/template.yaml`` by the tests. docs/dynamodb.md explains the design.
+
+Items (all in one table):
+
+- main item, ``pk`` = message id, ``sk`` = ``"#"``: the record or rejection, with the first part of
+  its body. A conditional put on this key (``attribute_not_exists(pk)``) makes every message id
+  stored once, whatever its kind and however many writers race.
+- body parts, ``pk`` = message id, ``sk`` = ``"body#0001"``...: the rest of a body too large for one
+  item (DynamoDB items are at most 400 KB; SQS bodies up to 1 MiB), written in the same
+  transaction as the main item.
+
+Listing in stored order without a hot partition: each main item carries a shard number
+(0..SHARDS-1, from a hash of its message id) and a sort key ``gsi_sk`` = zero-padded ``stored_at``
+microseconds + ``#`` + message id. Each index partition key ends in ``#<shard>``, so at
+10,000 writes/s each index partition takes 10,000 / SHARDS writes/s, well under DynamoDB's
+1,000 WCU/s per partition key value. A page queries every shard of one index from the cursor's
+``gsi_sk`` on, merges them, and fetches the chosen main items.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+SHARDS: Final = 16
+"""Write shards per index partition; fixed for the life of a table (readers query all of them)."""
+
+MAIN_SK: Final = "#"
+BODY_PART_PREFIX: Final = "body#"
+
+INDEX_STORED: Final = "by_stored"
+"""All main items of one kind in stored order: ``gsi_all_pk`` = ``"<kind>#<shard>"``."""
+INDEX_CLIENT: Final = "by_client"
+"""Records of one client: ``gsi_client_pk`` = ``"<client_id>#<shard>"``; projects ``command``."""
+INDEX_COMMAND: Final = "by_command"
+"""Records of one command: ``gsi_command_pk`` = ``"<command>#<shard>"``."""
+
+_KEYS_ONLY: Final = {"ProjectionType": "KEYS_ONLY"}
+
+
+def _index(name: str, partition_key: str, projection: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "IndexName": name,
+        "KeySchema": [
+            {"AttributeName": partition_key, "KeyType": "HASH"},
+            {"AttributeName": "gsi_sk", "KeyType": "RANGE"},
+        ],
+        "Projection": projection,
+    }
+
+
+TABLE_DEFINITION: Final[dict[str, Any]] = {
+    "AttributeDefinitions": [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+        {"AttributeName": "gsi_all_pk", "AttributeType": "S"},
+        {"AttributeName": "gsi_client_pk", "AttributeType": "S"},
+        {"AttributeName": "gsi_command_pk", "AttributeType": "S"},
+        {"AttributeName": "gsi_sk", "AttributeType": "S"},
+    ],
+    "KeySchema": [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ],
+    "GlobalSecondaryIndexes": [
+        _index(INDEX_STORED, "gsi_all_pk", _KEYS_ONLY),
+        _index(
+            INDEX_CLIENT,
+            "gsi_client_pk",
+            {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["command"]},
+        ),
+        _index(INDEX_COMMAND, "gsi_command_pk", _KEYS_ONLY),
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+"""``CreateTable`` parameters, all but ``TableName``."""

@@ -157,7 +157,7 @@ class BatchProcessor:
                 result = RecordResult(envelope.message_id, Outcome.REJECTED, parsed.reason, False)
                 return result, None
             return None, NewRejection(envelope, parsed.reason)
-        return None, NewRecord(envelope, parsed.command, parsed.client_id)
+        return None, NewRecord(envelope, parsed["command"], parsed["client_id"])
 
     def _write(
         self, pending: list[tuple[int, Incoming]], *, ordered: bool, deadline: float | None

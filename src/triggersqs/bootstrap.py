@@ -41,5 +41,4 @@ def build_app(settings: Settings, store: MessageStore) -> FastAPI:
     """The HTTP API over ``store`` (imports FastAPI, so only HTTP paths call it)."""
     from triggersqs.api import create_app
 
-    api_key = settings.api_key.get_secret_value() if settings.api_key else None
-    return create_app(RecordService(store, settings.store), api_key=api_key)
+    return create_app(RecordService(store, settings.store), api_key=settings.api_key)

@@ -1,111 +1,151 @@
-"""Configuration: every ``TRIGGERSQS_*`` environment variable, validated in one model.
+"""Configuration: every ``TRIGGERSQS_*`` environment variable, validated in one place.
 
-This is a plain pydantic model rather than a pydantic-settings ``BaseSettings``: importing
-pydantic-settings costs about 200 ms, which the SQS cold-start path cannot afford
-(docs/benchmarks.md), and the service reads nothing but environment variables. Callers build it
-with :meth:`Settings.from_environ`, or directly with keyword arguments in tests.
+Validation uses a pydantic-core schema (pydantic v2's engine) rather than pydantic-settings:
+importing pydantic-settings and ``BaseModel`` costs about 300 ms on this project's reference
+machine, which the SQS cold-start path cannot afford (docs/benchmarks.md), and the service reads
+nothing but environment variables. Build it with :meth:`Settings.from_environ` or, in tests,
+:meth:`Settings.build`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Final, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError, core_schema
 
 from triggersqs.errors import ConfigurationError
 
-ENV_PREFIX = "TRIGGERSQS_"
-MAX_SQS_BODY_BYTES = 1_048_576
+ENV_PREFIX: Final = "TRIGGERSQS_"
+MAX_SQS_BODY_BYTES: Final = 1_048_576
 """SQS's own limit on a message body (1 MiB): larger bodies can never arrive."""
+MIN_API_KEY_CHARS: Final = 16
 
 _SQS_ARN = re.compile(
-    r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,75}(\.fifo)?$"
+    r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,75}(\.fifo)?"
 )
-_MIN_API_KEY_LENGTH = 16
+
+StoreKind = Literal["sqlite", "memory", "dynamodb"]
 
 
-class Settings(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Settings:
     """What the service is configured to do; immutable once built."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    store: Literal["sqlite", "memory", "dynamodb"] = "sqlite"
+    store: StoreKind = "sqlite"
+    """Where messages are kept: ``sqlite`` (default), ``dynamodb``, or ``memory`` (demos)."""
     sqlite_path: Path = Path("triggersqs.db")
     sqlite_synchronous: Literal["full", "normal"] = "full"
+    """``full``: a stored record survives a power cut; ``normal``: survives a process crash."""
     dynamodb_table: str = ""
-    max_body_bytes: Annotated[int, Field(ge=1, le=MAX_SQS_BODY_BYTES)] = MAX_SQS_BODY_BYTES
+    max_body_bytes: int = MAX_SQS_BODY_BYTES
     invalid_messages: Literal["store", "retry"] = "store"
+    """``store``: keep invalid messages in quarantine; ``retry``: return them to the queue."""
     queue_arns: tuple[str, ...] = ()
-    api_key: SecretStr | None = None
+    """Queues records may come from; empty accepts any SQS queue."""
+    api_key: str | None = field(default=None, repr=False)
+    """When set, the HTTP API (but the health checks) needs ``Authorization: Bearer <key>``."""
     api_base_path: str = ""
-    time_margin_ms: Annotated[int, Field(ge=0, le=900_000)] = 1000
+    """A path prefix to strip from HTTP requests (an API Gateway stage or custom mapping)."""
+    time_margin_ms: int = 1000
+    """Stop processing a batch when less than this is left of the invocation's time."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("queue_arns", mode="before")
     @classmethod
-    def _split_arns(cls, value: Any) -> Any:  # noqa: ANN401 - pydantic passes raw input through
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
-
-    @field_validator("queue_arns")
-    @classmethod
-    def _check_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [arn for arn in value if not _SQS_ARN.match(arn)]
-        if bad:
-            raise ValueError(f"not an SQS queue ARN: {', '.join(bad)}")
-        return value
-
-    @field_validator("api_key")
-    @classmethod
-    def _check_api_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < _MIN_API_KEY_LENGTH:
-            raise ValueError(f"must be at least {_MIN_API_KEY_LENGTH} characters long")
-        return value
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper_level(cls, value: Any) -> Any:  # noqa: ANN401 - pydantic passes raw input through
-        return value.upper() if isinstance(value, str) else value
-
-    @model_validator(mode="after")
-    def _check_store(self) -> Settings:
-        if self.store == "dynamodb" and not self.dynamodb_table:
-            raise ValueError("TRIGGERSQS_STORE=dynamodb needs TRIGGERSQS_DYNAMODB_TABLE")
-        return self
+    def build(cls, **values: object) -> Settings:
+        """Validated settings from field values (strings are parsed as in the environment)."""
+        try:
+            clean: dict[str, Any] = _validator.validate_python(values)
+        except ValidationError as exc:
+            raise ConfigurationError(f"invalid configuration: {_describe(exc)}") from None
+        if "sqlite_path" in clean:
+            clean["sqlite_path"] = Path(clean["sqlite_path"])
+        settings = cls(**clean)
+        if settings.store == "dynamodb" and not settings.dynamodb_table:
+            raise ConfigurationError(
+                "invalid configuration: TRIGGERSQS_STORE=dynamodb needs TRIGGERSQS_DYNAMODB_TABLE"
+            )
+        return settings
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:  # noqa: ANN401
-        """Build settings from ``TRIGGERSQS_*`` variables (empty values count as unset)."""
-        values: dict[str, Any] = {
+    def from_environ(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
+        """Settings from ``TRIGGERSQS_*`` variables; empty values count as unset."""
+        values: dict[str, object] = {
             key[len(ENV_PREFIX) :].lower(): value
             for key, value in environ.items()
             if key.upper().startswith(ENV_PREFIX) and value != ""
         }
         values.update(overrides)
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            raise ConfigurationError(f"invalid configuration: {_describe(exc)}") from None
+        return cls.build(**values)
+
+
+def _split_arns(value: Any) -> Any:  # noqa: ANN401 - raw input, checked by the schema after
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _check_arn(value: str) -> str:
+    if not _SQS_ARN.fullmatch(value):
+        raise PydanticCustomError("sqs_arn", "not an SQS queue ARN: {arn}", {"arn": value})
+    return value
+
+
+def _case(convert: str) -> Any:  # noqa: ANN401 - a pydantic-core "before" function
+    def normalise(value: Any) -> Any:  # noqa: ANN401
+        return getattr(value, convert)() if isinstance(value, str) else value
+
+    return normalise
+
+
+def _choice(*options: str, convert: str = "lower") -> core_schema.CoreSchema:
+    return core_schema.no_info_before_validator_function(
+        _case(convert), core_schema.literal_schema(list(options))
+    )
+
+
+def _int(low: int, high: int) -> core_schema.CoreSchema:
+    return core_schema.int_schema(ge=low, le=high)
+
+
+_FIELDS: Final[dict[str, core_schema.CoreSchema]] = {
+    "store": _choice("sqlite", "memory", "dynamodb"),
+    "sqlite_path": core_schema.str_schema(min_length=1),
+    "sqlite_synchronous": _choice("full", "normal"),
+    "dynamodb_table": core_schema.str_schema(
+        min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$"
+    ),
+    "max_body_bytes": _int(1, MAX_SQS_BODY_BYTES),
+    "invalid_messages": _choice("store", "retry"),
+    "queue_arns": core_schema.no_info_before_validator_function(
+        _split_arns,
+        core_schema.tuple_variable_schema(
+            core_schema.no_info_after_validator_function(_check_arn, core_schema.str_schema())
+        ),
+    ),
+    "api_key": core_schema.str_schema(min_length=MIN_API_KEY_CHARS),
+    "api_base_path": core_schema.str_schema(),
+    "time_margin_ms": _int(0, 900_000),
+    "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR", convert="upper"),
+}
+_validator: Final = SchemaValidator(
+    core_schema.typed_dict_schema(
+        {
+            name: core_schema.typed_dict_field(schema, required=False)
+            for name, schema in _FIELDS.items()
+        },
+        extra_behavior="forbid",
+    )
+)
 
 
 def _describe(exc: ValidationError) -> str:
     problems = []
-    for err in exc.errors(include_url=False):
-        name = f"{ENV_PREFIX}{'.'.join(map(str, err['loc'])).upper()}" if err["loc"] else ""
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown setting"
-        problems.append(f"{name}: {message}" if name else message)
+    for err in exc.errors(include_url=False, include_input=False):
+        name = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else "settings"
+        message = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+        problems.append(f"{name}: {message}")
     return "; ".join(problems)

@@ -319,7 +319,9 @@ def _translate(exc: sqlite3.Error) -> StorageError:
 
 def _last_stored_at(conn: sqlite3.Connection) -> int:
     row = conn.execute(
-        "SELECT max((SELECT max(stored_at) FROM records), (SELECT max(stored_at) FROM rejected))"
+        # max(a, b) is NULL when either is: an empty table must count as 0.
+        "SELECT max(coalesce((SELECT max(stored_at) FROM records), 0),"
+        " coalesce((SELECT max(stored_at) FROM rejected), 0))"
     ).fetchone()
     return int(row[0] or 0)
 

@@ -1,0 +1,213 @@
+"""Settings: every TRIGGERSQS_* variable, its default, and the values refused at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from triggersqs.errors import ConfigurationError
+from triggersqs.settings import Settings
+
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:orders"
+FIFO_QUEUE = "arn:aws:sqs:eu-west-1:123456789012:orders.fifo"
+KEY = "k" * 16
+
+
+def refusal(environ: dict[str, str]) -> str:
+    """The message of the ConfigurationError ``environ`` raises."""
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_environ(environ)
+    return str(caught.value)
+
+
+def test_an_empty_environment_gives_the_documented_defaults() -> None:
+    settings = Settings.from_environ({})
+
+    assert settings.store == "sqlite"
+    assert settings.sqlite_path == Path("triggersqs.db")
+    assert settings.sqlite_synchronous == "full"
+    assert settings.dynamodb_table == ""
+    assert settings.max_body_bytes == 1_048_576
+    assert settings.invalid_messages == "store"
+    assert settings.queue_arns == ()
+    assert settings.api_key is None
+    assert settings.api_base_path == ""
+    assert settings.time_margin_ms == 1000
+    assert settings.log_level == "INFO"
+
+
+def test_every_variable_is_read() -> None:
+    environ = {
+        "TRIGGERSQS_STORE": "dynamodb",
+        "TRIGGERSQS_SQLITE_PATH": "/data/t.db",
+        "TRIGGERSQS_SQLITE_SYNCHRONOUS": "normal",
+        "TRIGGERSQS_DYNAMODB_TABLE": "triggersqs-records",
+        "TRIGGERSQS_MAX_BODY_BYTES": "262144",
+        "TRIGGERSQS_INVALID_MESSAGES": "retry",
+        "TRIGGERSQS_QUEUE_ARNS": f"{QUEUE},{FIFO_QUEUE}",
+        "TRIGGERSQS_API_KEY": KEY,
+        "TRIGGERSQS_API_BASE_PATH": "/prod",
+        "TRIGGERSQS_TIME_MARGIN_MS": "2500",
+        "TRIGGERSQS_LOG_LEVEL": "DEBUG",
+    }
+
+    settings = Settings.from_environ(environ)
+
+    assert settings == Settings(
+        store="dynamodb",
+        sqlite_path=Path("/data/t.db"),
+        sqlite_synchronous="normal",
+        dynamodb_table="triggersqs-records",
+        max_body_bytes=262_144,
+        invalid_messages="retry",
+        queue_arns=(QUEUE, FIFO_QUEUE),
+        api_key=KEY,
+        api_base_path="/prod",
+        time_margin_ms=2500,
+        log_level="DEBUG",
+    )
+
+
+def test_variables_without_the_prefix_are_ignored() -> None:
+    settings = Settings.from_environ({"PATH": "/usr/bin", "STORE": "memory", "AWS_REGION": "x"})
+
+    assert settings == Settings()
+
+
+def test_empty_values_count_as_unset() -> None:
+    environ = {f"TRIGGERSQS_{name}": "" for name in ("STORE", "API_KEY", "QUEUE_ARNS", "LOG_LEVEL")}
+
+    assert Settings.from_environ(environ) == Settings()
+
+
+def test_choices_are_case_insensitive() -> None:
+    settings = Settings.from_environ(
+        {
+            "TRIGGERSQS_STORE": "SQLite",
+            "TRIGGERSQS_SQLITE_SYNCHRONOUS": "NORMAL",
+            "TRIGGERSQS_INVALID_MESSAGES": "Retry",
+            "TRIGGERSQS_LOG_LEVEL": "warning",
+        }
+    )
+
+    assert (settings.store, settings.sqlite_synchronous) == ("sqlite", "normal")
+    assert (settings.invalid_messages, settings.log_level) == ("retry", "WARNING")
+
+
+def test_queue_arns_are_split_on_commas_and_trimmed() -> None:
+    settings = Settings.from_environ({"TRIGGERSQS_QUEUE_ARNS": f" {QUEUE} ,, {FIFO_QUEUE} ,"})
+
+    assert settings.queue_arns == (QUEUE, FIFO_QUEUE)
+
+
+def test_overrides_win_over_the_environment() -> None:
+    settings = Settings.from_environ({"TRIGGERSQS_STORE": "sqlite"}, store="memory")
+
+    assert settings.store == "memory"
+
+
+def test_the_api_key_is_not_shown_in_the_settings_repr() -> None:
+    assert KEY not in repr(Settings.build(api_key=KEY))
+
+
+# -- refusals --------------------------------------------------------------------------------------
+
+
+def test_an_unknown_variable_is_refused_by_name() -> None:
+    message = refusal({"TRIGGERSQS_STROE": "memory"})
+
+    assert "TRIGGERSQS_STROE: unknown setting" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STORE", "postgres"),
+        ("SQLITE_SYNCHRONOUS", "off"),
+        ("SQLITE_SYNCHRONOUS", "extra"),
+        ("MAX_BODY_BYTES", "0"),
+        ("MAX_BODY_BYTES", "-1"),
+        ("MAX_BODY_BYTES", "1048577"),
+        ("MAX_BODY_BYTES", "1MB"),
+        ("MAX_BODY_BYTES", "1e6"),
+        ("INVALID_MESSAGES", "drop"),
+        ("TIME_MARGIN_MS", "-1"),
+        ("TIME_MARGIN_MS", "900001"),
+        ("TIME_MARGIN_MS", "1.5"),
+        ("LOG_LEVEL", "TRACE"),
+        ("DYNAMODB_TABLE", "ab"),
+        ("DYNAMODB_TABLE", "table with spaces"),
+        ("DYNAMODB_TABLE", "t" * 256),
+    ],
+)
+def test_a_bad_value_is_refused_naming_its_variable(name: str, value: str) -> None:
+    message = refusal({f"TRIGGERSQS_{name}": value})
+
+    assert message.startswith("invalid configuration: ")
+    assert f"TRIGGERSQS_{name}:" in message
+
+
+def test_the_dynamodb_store_needs_a_table() -> None:
+    message = refusal({"TRIGGERSQS_STORE": "dynamodb"})
+
+    assert "TRIGGERSQS_DYNAMODB_TABLE" in message
+
+
+def test_an_api_key_shorter_than_16_characters_is_refused_without_echoing_it() -> None:
+    short = "k" * 15
+
+    message = refusal({"TRIGGERSQS_API_KEY": short})
+
+    assert "TRIGGERSQS_API_KEY:" in message
+    assert short not in message
+
+
+def test_an_api_key_of_16_characters_is_accepted() -> None:
+    assert Settings.from_environ({"TRIGGERSQS_API_KEY": KEY}).api_key == KEY
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:sns:us-east-1:123456789012:orders",
+        "arn:aws:sqs:us-east-1:1234:orders",
+        "arn:aws:sqs:us-east-1:123456789012:*",
+        "arn:aws:sqs:us-east-1:123456789012:",
+        "arn:aws:sqs:us-east-1:123456789012:orders/extra",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/orders",
+        "orders",
+        "arn:aws:sqs:us-east-1:123456789012:" + "q" * 76,
+    ],
+)
+def test_a_value_that_is_not_an_sqs_queue_arn_is_refused(arn: str) -> None:
+    message = refusal({"TRIGGERSQS_QUEUE_ARNS": f"{QUEUE},{arn}"})
+
+    assert "TRIGGERSQS_QUEUE_ARNS" in message
+    assert "not an SQS queue ARN" in message
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        QUEUE,
+        FIFO_QUEUE,
+        "arn:aws-cn:sqs:cn-north-1:123456789012:orders",
+        "arn:aws-us-gov:sqs:us-gov-west-1:123456789012:orders_2-b",
+        "arn:aws:sqs:us-east-1:123456789012:" + "q" * 75 + ".fifo",
+    ],
+)
+def test_sqs_queue_arns_of_every_partition_are_accepted(arn: str) -> None:
+    assert Settings.from_environ({"TRIGGERSQS_QUEUE_ARNS": arn}).queue_arns == (arn,)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    message = refusal({"TRIGGERSQS_STORE": "nosql", "TRIGGERSQS_LOG_LEVEL": "LOUD"})
+
+    assert "TRIGGERSQS_STORE:" in message
+    assert "TRIGGERSQS_LOG_LEVEL:" in message
+
+
+def test_build_validates_like_the_environment() -> None:
+    with pytest.raises(ConfigurationError, match="TRIGGERSQS_MAX_BODY_BYTES"):
+        Settings.build(max_body_bytes=0)

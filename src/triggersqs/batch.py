@@ -174,13 +174,18 @@ class BatchProcessor:
             statuses = self._store.save(items, ordered=ordered, deadline=deadline)
         except StorageError as exc:
             reason = f"store error: {exc}"
+        except Exception as exc:
+            # DESIGN.md: any unexpected error fails the records it touched, never the whole batch.
+            logger.exception("unexpected error while writing a batch")
+            reason = f"unexpected store error: {type(exc).__name__}"
+        else:
             return [
-                (index, RecordResult(item.envelope.message_id, Outcome.FAILED, reason, False))
-                for index, item in pending
+                (index, _result(item, status))
+                for (index, item), status in zip(pending, statuses, strict=True)
             ]
         return [
-            (index, _result(item, status))
-            for (index, item), status in zip(pending, statuses, strict=True)
+            (index, RecordResult(item.envelope.message_id, Outcome.FAILED, reason, False))
+            for index, item in pending
         ]
 
 

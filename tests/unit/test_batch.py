@@ -563,6 +563,27 @@ def test_a_batch_is_written_in_one_call_to_the_store() -> None:
     assert [ids for ids, _ordered, _deadline in store.saves] == [[e.message_id for e in batch]]
 
 
+def test_a_store_raising_an_unexpected_error_fails_the_records_it_touched() -> None:
+    # GIVEN a store with a bug: it raises something that is not a StorageError
+    class BuggyStore(FakeStore):
+        def save(
+            self,
+            items: Sequence[Incoming],
+            *,
+            ordered: bool = False,
+            deadline: float | None = None,
+        ) -> list[SaveStatus]:
+            raise KeyError("boom")
+
+    batch = [envelope(), envelope()]
+
+    # WHEN a batch is processed THEN the records fail (DESIGN.md: "any unexpected error")
+    report = process(*batch, store=BuggyStore())
+
+    assert outcomes(report) == [Outcome.FAILED, Outcome.FAILED]
+    assert failure_ids(report) == [e.message_id for e in batch]
+
+
 # -- the partial batch response --------------------------------------------------------------------
 
 

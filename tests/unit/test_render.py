@@ -1,0 +1,175 @@
+"""Rendering: items as the API shows them, and pages shortened to fit Lambda's 6 MB response."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mangum import Mangum
+
+from tests.events import http_event
+from tests.factories import new_record, new_rejection
+from triggersqs.api import create_app
+from triggersqs.api.render import (
+    MAX_LAMBDA_PAYLOAD_BYTES,
+    record_json,
+    rejection_json,
+    render_page,
+)
+from triggersqs.api.schemas import RecordOut, RejectionOut
+from triggersqs.pagination import decode_cursor
+from triggersqs.records import PREVIEW_BYTES
+from triggersqs.service import RecordService
+from triggersqs.storage.memory import MemoryStore
+from triggersqs.storage.port import RecordFilter
+
+SIX_MB = 6 * 1024 * 1024
+
+
+def stored(store: MemoryStore, count: int, note: str = "") -> list[str]:
+    """Store ``count`` records whose bodies carry ``note``; their message ids, in order."""
+    items = [
+        new_record(
+            "SetStatus",
+            f"client-{i}",
+            body_text=json.dumps(
+                {"command": "SetStatus", "client_id": f"client-{i}", "note": note},
+                ensure_ascii=False,
+            ),
+        )
+        for i in range(count)
+    ]
+    store.save(items)
+    return [item.envelope.message_id for item in items]
+
+
+def test_a_record_is_shown_with_exactly_the_fields_of_the_wire_schema() -> None:
+    store = MemoryStore()
+    [message_id] = stored(store, 1)
+    record = store.get_record(message_id)
+    assert record is not None
+
+    shown = record_json(record)
+
+    assert set(shown) == set(RecordOut.model_fields)
+    assert shown["stored_at"].endswith("Z")
+    assert shown["sent_at"] == "2025-11-24T16:00:00.000Z"
+    assert shown["body_truncated"] is False
+    RecordOut.model_validate_json(json.dumps(shown), strict=True)
+
+
+def test_a_listed_body_cut_to_4_kib_is_marked_truncated_with_its_full_size() -> None:
+    # GIVEN a record whose body is larger than the listing preview
+    store = MemoryStore()
+    [message_id] = stored(store, 1, note="é" * PREVIEW_BYTES)
+    [listed] = store.list_records(RecordFilter(), after=None, limit=1).items
+    whole = store.get_record(message_id)
+    assert whole is not None
+
+    # WHEN shown in a listing and alone
+    in_listing, alone = record_json(listed), record_json(whole)
+
+    # THEN the listing says it is truncated and gives the size of the whole body
+    assert len(in_listing["body"].encode()) <= PREVIEW_BYTES
+    assert in_listing["body_truncated"] is True
+    assert in_listing["body_bytes"] == len(whole.body.encode()) == alone["body_bytes"]
+    assert alone["body_truncated"] is False
+    assert alone["body"] == whole.body
+
+
+def test_a_rejection_is_shown_with_exactly_the_fields_of_the_wire_schema() -> None:
+    store = MemoryStore()
+    item = new_rejection("x" * (PREVIEW_BYTES + 1), "body is not valid JSON")
+    store.save([item])
+    [listed] = store.list_rejections(after=None, limit=1).items
+
+    shown = rejection_json(listed)
+
+    assert set(shown) == set(RejectionOut.model_fields)
+    assert (shown["reason"], shown["body_bytes"], shown["body_truncated"]) == (
+        "body is not valid JSON",
+        PREVIEW_BYTES + 1,
+        True,
+    )
+    RejectionOut.model_validate_json(json.dumps(shown), strict=True)
+
+
+def test_a_page_that_fits_keeps_every_entry_keyed_by_position() -> None:
+    store = MemoryStore()
+    ids = stored(store, 3)
+    page = RecordService(store, "memory").records(RecordFilter(), cursor=None, limit=10)
+
+    rendered = json.loads(render_page("messages", page, record_json))
+
+    assert list(rendered["messages"]) == ["0", "1", "2"]
+    assert [m["message_id"] for m in rendered["messages"].values()] == ids
+    assert rendered["next_cursor"] is None
+
+
+def test_a_page_over_its_budget_is_shortened_and_continues_right_after_the_last_kept_entry() -> (
+    None
+):
+    # GIVEN ten equal-sized records, and a budget with room for three and a half once escaped
+    store = MemoryStore()
+    service = RecordService(store, "memory")
+    ids = stored(store, 10, note='"quoted" ünïcödé')
+    page = service.records(RecordFilter(), cursor=None, limit=10)
+    entry = json.dumps(f'"0":{json.dumps(record_json(page.entries[0].item), ensure_ascii=False)}')
+    budget = len(entry) * 7 // 2
+
+    # WHEN the page is rendered within that budget
+    rendered = json.loads(render_page("messages", page, record_json, budget=budget))
+
+    # THEN three entries are kept, and the cursor continues exactly after the third
+    assert list(rendered["messages"]) == ["0", "1", "2"]
+    cursor = rendered["next_cursor"]
+    assert cursor is not None
+    position, _key = decode_cursor(cursor, page.scope)
+    assert position == 3
+    following = service.records(RecordFilter(), cursor=cursor, limit=10)
+    assert [e.position for e in following.entries] == list(range(3, 10))
+    assert [e.item.message_id for e in following.entries] == ids[3:]
+
+
+def test_a_page_whose_first_entry_exceeds_the_budget_still_serves_that_entry() -> None:
+    store = MemoryStore()
+    stored(store, 2, note="x" * 1000)
+    page = RecordService(store, "memory").records(RecordFilter(), cursor=None, limit=2)
+
+    rendered = json.loads(render_page("messages", page, record_json, budget=10))
+
+    assert list(rendered["messages"]) == ["0"]
+    assert rendered["next_cursor"] is not None
+
+
+def lambda_response(app: Mangum, query: dict[str, str]) -> dict[str, Any]:
+    response: dict[str, Any] = app(http_event("function_url", "/records", query=query), None)
+    return response
+
+
+def test_a_page_too_big_for_a_lambda_response_is_shortened_to_fit_once_escaped() -> None:
+    # GIVEN 1000 records whose 4 KiB listed bodies are full of quotes and non-ASCII text, which
+    # the Lambda runtime's JSON escapes to several times their size
+    store = MemoryStore()
+    stored(store, 1000, note='"é«»"😀' * 1000)
+    service = RecordService(store, "memory")
+    full_page = service.records(RecordFilter(), cursor=None, limit=1000)
+    unshortened = render_page("messages", full_page, record_json, budget=10**12)
+    assert len(json.dumps({"body": unshortened.decode()})) > SIX_MB
+
+    # WHEN a Lambda Function URL asks for all of them through Mangum
+    app = Mangum(create_app(service), lifespan="off")
+    response = lambda_response(app, {"limit": "1000"})
+
+    # THEN the whole Lambda response, as the runtime serialises it, is under 6 MB
+    assert response["statusCode"] == 200
+    assert len(json.dumps(response).encode()) < SIX_MB <= MAX_LAMBDA_PAYLOAD_BYTES
+    # AND the page was shortened, its cursor carrying on where it stopped
+    page = json.loads(response["body"])
+    kept = len(page["messages"])
+    assert 0 < kept < 1000
+    assert list(page["messages"]) == [str(i) for i in range(kept)]
+    following = json.loads(
+        lambda_response(app, {"limit": "1000", "cursor": page["next_cursor"]})["body"]
+    )
+    assert next(iter(following["messages"])) == str(kept)

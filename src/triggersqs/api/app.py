@@ -156,13 +156,18 @@ def _data_router(service: RecordService) -> APIRouter:
     return router
 
 
+# Module level, not inside _bearer_check: with postponed annotations FastAPI resolves the alias by
+# name in this module's globals, and a local one would turn into a required query parameter.
+BearerCredentials = Annotated[
+    HTTPAuthorizationCredentials | None,
+    Depends(HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")),
+]
+
+
 def _bearer_check(api_key: str) -> Any:  # noqa: ANN401 - a FastAPI dependency callable
     expected = api_key.encode()
-    scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
 
-    def require_api_key(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scheme)],
-    ) -> None:
+    def require_api_key(credentials: BearerCredentials) -> None:
         given = b"" if credentials is None else credentials.credentials.encode()
         if not secrets.compare_digest(given, expected):
             raise HTTPException(401, "missing or wrong API key", {"WWW-Authenticate": "Bearer"})

@@ -96,11 +96,13 @@ def _health_router(service: RecordService) -> APIRouter:
 
 def _data_router(service: RecordService) -> APIRouter:
     router = APIRouter(tags=["messages"])
+    # The routes return Responses of JSON rendered by render.py; response_class=JSONResponse only
+    # tells the OpenAPI schema that their 200 answers are application/json of response_model.
 
     @router.get(
         "/records",
         response_model=schemas.RecordPage,
-        response_class=Response,
+        response_class=JSONResponse,
         responses=_BAD_CURSOR,
     )
     def list_records(  # noqa: PLR0917 - FastAPI maps each parameter to a query parameter
@@ -119,7 +121,7 @@ def _data_router(service: RecordService) -> APIRouter:
     @router.get(
         "/records/{message_id}",
         response_model=schemas.RecordOut,
-        response_class=Response,
+        response_class=JSONResponse,
         responses=_NOT_FOUND,
     )
     def get_record(message_id: str) -> Response:
@@ -132,7 +134,7 @@ def _data_router(service: RecordService) -> APIRouter:
     @router.get(
         "/rejected",
         response_model=schemas.RejectionPage,
-        response_class=Response,
+        response_class=JSONResponse,
         responses=_BAD_CURSOR,
     )
     def list_rejected(limit: Limit = 100, cursor: Cursor = None) -> Response:
@@ -143,7 +145,7 @@ def _data_router(service: RecordService) -> APIRouter:
     @router.get(
         "/rejected/{message_id}",
         response_model=schemas.RejectionOut,
-        response_class=Response,
+        response_class=JSONResponse,
         responses=_NOT_FOUND,
     )
     def get_rejected(message_id: str) -> Response:

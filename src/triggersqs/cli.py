@@ -8,12 +8,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlparse
 
 from triggersqs import __version__
 from triggersqs.errors import ConfigurationError, TriggerSqsError
 from triggersqs.settings import Settings
 
 Command = Callable[[argparse.Namespace], int]
+
+DEV_SQS_PORT = 9324
+DEV_API_URL = "http://127.0.0.1:8000"
+DEV_QUEUE_URL = f"http://127.0.0.1:{DEV_SQS_PORT}/123456789012/triggersqs"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,20 +42,124 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="triggersqs",
         description="Consume JSON commands from SQS, store them exactly once, serve them over HTTP."
-        " Configuration comes from TRIGGERSQS_* environment variables (see the README).",
+        " The service is configured by TRIGGERSQS_* environment variables (see the README).",
     )
     parser.add_argument("--version", action="version", version=f"triggersqs {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    _add_dev(commands)
+    _add_worker(commands)
+    _add_serve(commands)
+    _add_send(commands)
+    _add_records(commands)
+    _add_invoke(commands)
+    return parser
 
+
+def _add_dev(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dev = commands.add_parser(
+        "dev",
+        help="the whole flow locally: embedded SQS server, poller, SQLite store, HTTP API",
+        description="Start an embedded SQS-compatible server on loopback with a queue"
+        " 'triggersqs' and its DLQ 'triggersqs-dlq' (maxReceiveCount 3), the poller calling the"
+        " Lambda handler, and the HTTP API over the configured store (SQLite by default). It never"
+        " talks to AWS. The region comes from AWS_REGION or AWS_DEFAULT_REGION (us-east-1).",
+    )
+    dev.add_argument("--sqs-port", type=int, default=DEV_SQS_PORT, help="embedded SQS port (9324)")
+    dev.add_argument("--api-port", type=int, default=8000, help="HTTP API port (8000)")
+    dev.add_argument(
+        "--visibility-timeout", type=int, default=10, help="the queue's visibility timeout (10 s)"
+    )
+    _add_poller_options(dev, wait_time=1)
+    dev.set_defaults(run=_dev)
+    dev.epilog = "--concurrency 0 starts no poller: `worker` processes consume the queue instead."
+
+
+def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = commands.add_parser(
+        "worker",
+        help="poll a real SQS queue and store its messages (ECS, Kubernetes, a VM)",
+        description="Long-poll QUEUE_URL like Lambda's event source mapping and hand each batch"
+        " to the Lambda handler; stores per the TRIGGERSQS_* settings. SIGINT/SIGTERM finish the"
+        " batch in hand and exit 0. Credentials and region come from the usual AWS sources.",
+    )
+    worker.add_argument("--queue-url", required=True, help="the queue to consume")
+    worker.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="another SQS endpoint (default: AWS, or AWS_ENDPOINT_URL_SQS when set)",
+    )
+    worker.add_argument("--region", default=None, help="default: from the queue URL or AWS_REGION")
+    _add_poller_options(worker, wait_time=20)
+    worker.set_defaults(run=_worker)
+
+
+def _add_poller_options(parser: argparse.ArgumentParser, *, wait_time: int) -> None:
+    parser.add_argument(
+        "--batch-size", type=int, default=10, help="records per batch (1..10000; FIFO 1..10)"
+    )
+    parser.add_argument(
+        "--batching-window",
+        type=float,
+        default=0.0,
+        help="seconds to gather a batch after its first message (0..300; not for FIFO)",
+    )
+    parser.add_argument("--concurrency", type=int, default=1, help="pollers in this process")
+    parser.add_argument(
+        "--wait-time", type=int, default=wait_time, help=f"long-poll seconds (0..20; {wait_time})"
+    )
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve the HTTP API over the configured store",
         description="Serve the HTTP API (uvicorn) over the store the settings name.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to bind (8000)")
     serve.set_defaults(run=_serve)
 
+
+def _add_send(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    send = commands.add_parser(
+        "send",
+        help="send one message, JSON lines, or N generated messages to a queue",
+        description="Send messages in batches of 10. The queue defaults to the `dev` stack's; for"
+        " a queue on loopback the endpoint comes from its URL and throwaway credentials are used"
+        " unless AWS credentials are configured.",
+    )
+    what = send.add_mutually_exclusive_group(required=True)
+    what.add_argument("--command", help="the command of one message (with --client-id)")
+    what.add_argument(
+        "--file", help="JSON lines to send as-is, one message per line ('-' for stdin)"
+    )
+    what.add_argument("--count", type=int, help="send N generated valid messages")
+    send.add_argument("--client-id", help="the client id of the one message")
+    send.add_argument("--queue-url", default=DEV_QUEUE_URL, help=f"(default {DEV_QUEUE_URL})")
+    send.add_argument("--endpoint-url", default=None, help="another SQS endpoint")
+    send.add_argument("--region", default=None, help="default: from the queue URL or AWS_REGION")
+    send.add_argument("--group-id", default=None, help="MessageGroupId for FIFO queues")
+    send.set_defaults(run=_send)
+
+
+def _add_records(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    records = commands.add_parser(
+        "records",
+        help="list stored records from the HTTP API as a table",
+        description="Print one page of GET /records. TRIGGERSQS_API_KEY is sent when set.",
+    )
+    records.add_argument("--api-url", default=DEV_API_URL, help=f"(default {DEV_API_URL})")
+    records.add_argument("--limit", type=int, default=20, help="records to show (1..1000)")
+    records.add_argument("--client-id", default=None)
+    records.add_argument("--command", default=None)
+    records.add_argument("--since", default=None, help="ISO 8601 time, inclusive")
+    records.add_argument("--until", default=None, help="ISO 8601 time, exclusive")
+    records.add_argument("--cursor", default=None, help="next_cursor of the previous page")
+    records.add_argument("--json", action="store_true", help="print the API's JSON instead")
+    records.set_defaults(run=_records)
+
+
+def _add_invoke(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invoke = commands.add_parser(
         "invoke",
         help="run the Lambda handler on an event file and print its response",
@@ -62,17 +171,115 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=30.0, help="the invocation's time budget in seconds"
     )
     invoke.set_defaults(run=_invoke)
-    return parser
+
+
+# -- commands ------------------------------------------------------------------------------------
 
 
 def _settings() -> Settings:
     return Settings.from_environ(os.environ)
 
 
+def _dev(args: argparse.Namespace) -> int:
+    from triggersqs.devstack import DevOptions, run_dev
+
+    _settings()  # refuse bad configuration before starting anything
+    run_dev(
+        DevOptions(
+            sqs_port=args.sqs_port,
+            api_port=args.api_port,
+            visibility_timeout=args.visibility_timeout,
+            batch_size=args.batch_size,
+            batching_window=args.batching_window,
+            concurrency=args.concurrency,
+            wait_time=args.wait_time,
+        )
+    )
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from triggersqs.poller import Handler, PollerSettings
+    from triggersqs.worker import SqsEndpoint, region_of_queue_url, run_worker
+
+    _settings()
+
+    def handler() -> Handler:
+        from triggersqs.lambda_handler import handler
+
+        return handler
+
+    region = args.region or region_of_queue_url(args.queue_url) or _env_region()
+    run_worker(
+        SqsEndpoint(args.endpoint_url, region),
+        args.queue_url,
+        handler,
+        PollerSettings(args.batch_size, args.batching_window, args.wait_time),
+        concurrency=args.concurrency,
+    )
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from triggersqs.server import serve
 
     serve(_settings(), host=args.host, port=args.port)
+    return 0
+
+
+def _send(args: argparse.Namespace) -> int:
+    from triggersqs.sender import Progress, generated_bodies, lines_of, send_bodies
+    from triggersqs.worker import SqsEndpoint, region_of_queue_url
+
+    if args.command is not None and not args.client_id:
+        raise ConfigurationError("--command needs --client-id")
+    region = args.region or region_of_queue_url(args.queue_url) or _env_region() or "us-east-1"
+    endpoint = SqsEndpoint(args.endpoint_url, region)
+    host = urlparse(args.queue_url).hostname
+    if host in {"127.0.0.1", "localhost", "::1"}:
+        local = urlparse(args.queue_url)
+        endpoint = SqsEndpoint(
+            args.endpoint_url or f"{local.scheme}://{local.netloc}",
+            region,
+            *(() if _has_aws_credentials() else ("test", "test")),
+        )
+    total = None
+    if args.command is not None:
+        bodies = iter([json.dumps({"command": args.command, "client_id": args.client_id})])
+    elif args.count is not None:
+        if args.count < 1:
+            raise ConfigurationError("--count must be at least 1")
+        total, bodies = args.count, generated_bodies(args.count)
+    elif args.file == "-":
+        bodies = lines_of(sys.stdin)
+    else:
+        bodies = lines_of(Path(args.file).open(encoding="utf-8"))  # noqa: SIM115 - read lazily
+    progress = Progress(sys.stderr, total) if args.command is None else None
+    report = send_bodies(
+        endpoint.client(), args.queue_url, bodies, group_id=args.group_id, progress=progress
+    )
+    print(f"sent {report.sent}, failed {report.failed}")
+    for error in dict.fromkeys(report.errors):
+        print(f"  {error}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _records(args: argparse.Namespace) -> int:
+    from triggersqs.records_client import fetch_records, table
+
+    page = fetch_records(
+        args.api_url,
+        limit=args.limit,
+        filters={
+            "client_id": args.client_id,
+            "command": args.command,
+            "since": args.since,
+            "until": args.until,
+            "cursor": args.cursor,
+        },
+        api_key=os.environ.get("TRIGGERSQS_API_KEY") or None,
+    )
+    print(json.dumps(page, indent=2, ensure_ascii=False) if args.json else table(page))
     return 0
 
 
@@ -88,3 +295,13 @@ def _invoke(args: argparse.Namespace) -> int:
     response = handler(event, LocalContext.with_timeout(args.timeout))
     print(json.dumps(response, indent=2, ensure_ascii=False))
     return 0
+
+
+def _env_region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def _has_aws_credentials() -> bool:
+    import boto3
+
+    return boto3.session.Session().get_credentials() is not None

@@ -8,6 +8,7 @@ request only, so SQS cold starts never pay for them.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -34,6 +35,7 @@ class LambdaApp:
     def __init__(self, settings: Settings, store: MessageStore | None = None) -> None:
         self.settings = settings
         self._store = store
+        self._lock = threading.Lock()  # pollers call one handler from several threads
         self._processor: BatchProcessor | None = None
         self._http: Mangum | None = None
         self._routes: list[tuple[Callable[[LambdaEvent], bool], Callable[..., Any]]] = [
@@ -45,7 +47,9 @@ class LambdaApp:
     def store(self) -> MessageStore:
         """The store, built on first use."""
         if self._store is None:
-            self._store = build_store(self.settings)
+            with self._lock:
+                if self._store is None:
+                    self._store = build_store(self.settings)
         return self._store
 
     def __call__(self, event: object, context: LambdaContext) -> Any:  # noqa: ANN401
@@ -64,7 +68,10 @@ class LambdaApp:
     def handle_sqs(self, event: LambdaEvent, context: LambdaContext) -> BatchResponse:
         """Process an SQS batch; raise when every record failed, so Lambda backs off."""
         if self._processor is None:
-            self._processor = build_processor(self.settings, self.store)
+            store = self.store
+            with self._lock:
+                if self._processor is None:
+                    self._processor = build_processor(self.settings, store)
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         report = self._processor.process(
             parse_sqs_event(event), remaining_ms=remaining() if remaining else None
@@ -81,10 +88,13 @@ class LambdaApp:
         if self._http is None:
             from mangum import Mangum
 
-            app = build_app(self.settings, self.store)
-            self._http = Mangum(
-                app, lifespan="off", api_gateway_base_path=self.settings.api_base_path
-            )
+            store = self.store
+            with self._lock:
+                if self._http is None:
+                    app = build_app(self.settings, store)
+                    self._http = Mangum(
+                        app, lifespan="off", api_gateway_base_path=self.settings.api_base_path
+                    )
         # Mangum's context type lists every attribute of the real Lambda context; it reads few.
         return self._http(dict(event), cast("Any", context))
 

@@ -1,0 +1,117 @@
+"""The embedded SQS-compatible server of ``triggersqs dev``: moto's server, in this process.
+
+moto speaks the JSON protocol of current boto3 and the AWS CLI and gets long polling, visibility
+timeouts, receive counts, redrive to a DLQ and FIFO group ordering right (the research behind
+this choice is in docs/local-sqs.md). Its SQS backend does two things in O(queue length) with a
+slow clock, which makes a backlog of thousands of messages crawl (about 60 messages/s at 500):
+
+1. it computes all queue attributes, including three message counts that scan the queue, many
+   times per SendMessage and ReceiveMessage, only to read settings such as
+   ``ContentBasedDeduplication``;
+2. every visibility check reads the time through naive ``datetime`` arithmetic.
+
+:func:`tune_moto` removes both costs without changing behaviour: the counts are computed only
+inside the GetQueueAttributes operation (the one that returns them), and the clock reads
+``time.time()``, which is what the datetime arithmetic computes. Both patches are checked by
+tests/integration/test_embedded_sqs.py, and only applied to the moto series they were written for.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+from triggersqs.errors import ConfigurationError
+
+logger = logging.getLogger("triggersqs.embedded_sqs")
+
+LOOPBACK = "127.0.0.1"
+TUNED_MOTO_SERIES = "5."
+_COUNTS = (
+    "approximate_number_of_messages",
+    "approximate_number_of_messages_delayed",
+    "approximate_number_of_messages_not_visible",
+)
+_tuned = False
+_tune_lock = threading.Lock()
+
+
+def tune_moto() -> bool:
+    """Apply the two speed-ups once; False (and moto as it is) for an unknown moto series."""
+    global _tuned  # noqa: PLW0603 - patches are process-wide by nature; applied once
+    import moto
+    from moto.sqs import models, responses
+
+    with _tune_lock:
+        if _tuned:
+            return True
+        if not moto.__version__.startswith(TUNED_MOTO_SERIES):
+            logger.warning("moto %s is not tuned; large backlogs will be slow", moto.__version__)
+            return False
+        counting = threading.local()
+        for name in _COUNTS:
+            setattr(models.Queue, name, _only_when_counting(getattr(models.Queue, name), counting))
+        # The backend's get_queue_attributes also serves internal lookups on every received
+        # message; only the API operation returns the counts.
+        responses.SQSResponse.get_queue_attributes = _counting(  # type: ignore[method-assign]
+            responses.SQSResponse.get_queue_attributes, counting
+        )
+        original_millis: Callable[..., float] = getattr(models, "unix_time_millis")  # noqa: B009
+        original_seconds: Callable[..., float] = getattr(models, "unix_time")  # noqa: B009
+
+        def unix_time_millis(dt: Any = None) -> float:  # noqa: ANN401 - moto's signature
+            return time.time() * 1000.0 if dt is None else original_millis(dt)
+
+        def unix_time(dt: Any = None) -> float:  # noqa: ANN401 - moto's signature
+            return time.time() if dt is None else original_seconds(dt)
+
+        setattr(models, "unix_time_millis", unix_time_millis)  # noqa: B010 - moto's own name
+        setattr(models, "unix_time", unix_time)  # noqa: B010
+        _tuned = True
+        return True
+
+
+def _only_when_counting(count: property, counting: threading.local) -> property:
+    getter = count.fget
+    assert getter is not None  # noqa: S101 - moto defines these as read-only properties
+
+    def value(queue: Any) -> int:  # noqa: ANN401 - moto's Queue
+        return int(getter(queue)) if getattr(counting, "active", False) else 0
+
+    return property(value)
+
+
+def _counting(method: Callable[..., Any], counting: threading.local) -> Callable[..., Any]:
+    @wraps(method)
+    def get_queue_attributes(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - moto's
+        counting.active = True
+        try:
+            return method(*args, **kwargs)
+        finally:
+            counting.active = False
+
+    return get_queue_attributes
+
+
+@contextmanager
+def embedded_sqs(port: int, host: str = LOOPBACK) -> Iterator[str]:
+    """moto's server, tuned, on ``host:port`` (0 picks a free port); yields its endpoint."""
+    from moto.server import ThreadedMotoServer
+
+    tune_moto()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    try:
+        server.start()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc}") from None
+    try:
+        bound_host, bound_port = server.get_host_and_port()
+        yield f"http://{bound_host}:{bound_port}"
+    finally:
+        server.stop()

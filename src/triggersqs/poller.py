@@ -1,0 +1,299 @@
+"""The poller: Lambda's SQS event source mapping, reproduced for ``worker`` and ``dev``.
+
+It long-polls a queue, builds the exact Lambda SQS event, calls the same handler Lambda calls,
+and deletes only what the handler did not report failed. Messages stay invisible while they are
+in hand (a batching window, a long handler) because a keeper extends their visibility; failed
+ones are simply let go and reappear after the visibility timeout, so the queue's redrive policy
+moves them to the DLQ after ``maxReceiveCount`` receives, exactly as with Lambda.
+
+Delivery is at least once: a message is deleted only after the handler acknowledged it, so a
+crash at any moment (``kill -9`` included) loses nothing, and the store's idempotency by message
+id makes the redelivery a duplicate instead of a second record.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from triggersqs.context import LocalContext
+from triggersqs.errors import ConfigurationError
+from triggersqs.sqs_wire import (
+    InvalidBatchResponseError,
+    QueueInfo,
+    failed_message_ids,
+    lambda_event,
+    payload_bytes,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+logger = logging.getLogger("triggersqs.poller")
+
+Handler = Callable[[dict[str, Any], LocalContext], object]
+Message = Mapping[str, Any]
+
+MAX_RECEIVE = 10  # SQS's limit per ReceiveMessage call
+MAX_BATCH_SIZE = 10_000  # Lambda's limit for standard queues
+MAX_FIFO_BATCH_SIZE = 10
+MAX_WINDOW_SECONDS = 300.0
+MAX_WAIT_SECONDS = 20
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit
+_IDLE_PAUSE = 0.1  # between empty short polls, so a poller without long polling does not spin
+_ERROR_PAUSE = 1.0  # after SQS refused a receive
+
+
+@dataclass(frozen=True, slots=True)
+class PollerSettings:
+    """How batches are formed, with Lambda's limits."""
+
+    batch_size: int = 10
+    batching_window: float = 0.0
+    """Seconds to keep gathering after the first message, until ``batch_size`` is reached."""
+    wait_time: int = MAX_WAIT_SECONDS
+    """Long-poll seconds of each ReceiveMessage (0..20); shorter stops faster on a signal."""
+
+    def check(self, queue: QueueInfo) -> None:
+        """Refuse what Lambda's event source mapping would refuse for this queue."""
+        limit = MAX_FIFO_BATCH_SIZE if queue.fifo else MAX_BATCH_SIZE
+        if not 1 <= self.batch_size <= limit:
+            kind = "a FIFO" if queue.fifo else "a standard"
+            raise ConfigurationError(f"batch size must be 1..{limit} for {kind} queue")
+        if not 0 <= self.batching_window <= MAX_WINDOW_SECONDS:
+            raise ConfigurationError(f"batching window must be 0..{MAX_WINDOW_SECONDS:.0f} seconds")
+        if queue.fifo and self.batching_window:
+            raise ConfigurationError("FIFO queues do not support a batching window")
+        if self.batch_size > MAX_RECEIVE and self.batching_window < 1:
+            raise ConfigurationError("a batch size above 10 needs a batching window of 1 s or more")
+        if not 0 <= self.wait_time <= MAX_WAIT_SECONDS:
+            raise ConfigurationError(f"wait time must be 0..{MAX_WAIT_SECONDS} seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What became of one batch the poller handed to the handler."""
+
+    received: int
+    deleted: int
+    failed: int
+    handler_error: str | None = None
+
+
+class VisibilityKeeper:
+    """Keeps messages in hand invisible by extending their visibility timeout before it ends."""
+
+    def __init__(self, sqs: SQSClient, queue: QueueInfo, clock: Callable[[], float]) -> None:
+        self._sqs = sqs
+        self._queue = queue
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._since: dict[str, float] = {}  # receipt handle -> when its timeout last (re)started
+
+    @property
+    def interval(self) -> float:
+        """How often to look for messages due an extension: a third of the timeout."""
+        return max(self._queue.visibility_timeout / 3, 0.2)
+
+    def hold(self, handles: Iterable[str]) -> None:
+        """Start keeping these messages invisible (their timeout started on receipt)."""
+        now = self._clock()
+        with self._lock:
+            for handle in handles:
+                self._since[handle] = now
+
+    def let_go(self, handles: Iterable[str]) -> None:
+        """Stop extending; the messages reappear when their current timeout ends."""
+        with self._lock:
+            for handle in handles:
+                self._since.pop(handle, None)
+
+    def extend_due(self) -> int:
+        """Extend every held message whose timeout is half gone; returns how many."""
+        timeout = self._queue.visibility_timeout
+        now = self._clock()
+        with self._lock:
+            due = [h for h, since in self._since.items() if now - since >= timeout / 2]
+        for chunk in _chunks(due, MAX_RECEIVE):
+            try:
+                self._sqs.change_message_visibility_batch(
+                    QueueUrl=self._queue.url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": timeout}
+                        for i, handle in enumerate(chunk)
+                    ],
+                )
+            except Exception:
+                logger.warning("could not extend visibility", exc_info=True)
+                continue
+            with self._lock:
+                for handle in chunk:
+                    if handle in self._since:
+                        self._since[handle] = now
+        return len(due)
+
+    def release(self, handles: Sequence[str]) -> None:
+        """Make messages visible again at once (on shutdown, for other consumers)."""
+        self.let_go(handles)
+        for chunk in _chunks(list(handles), MAX_RECEIVE):
+            try:
+                self._sqs.change_message_visibility_batch(
+                    QueueUrl=self._queue.url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                        for i, handle in enumerate(chunk)
+                    ],
+                )
+            except Exception:
+                logger.warning("could not release messages", exc_info=True)
+
+
+class Poller:
+    """One consumer of one queue: receive, invoke the handler, delete what succeeded."""
+
+    def __init__(
+        self,
+        sqs: SQSClient,
+        queue: QueueInfo,
+        handler: Handler,
+        settings: PollerSettings | None = None,
+        *,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings or PollerSettings()
+        self.settings.check(queue)
+        self.queue = queue
+        self.stop = stop or threading.Event()
+        self.keeper = VisibilityKeeper(sqs, queue, clock)
+        self._sqs = sqs
+        self._handler = handler
+        self._clock = clock
+        self._sleep = sleep
+        self._carry: list[Message] = []  # received beyond the payload limit; first in next batch
+
+    def run(self) -> None:
+        """Poll until ``stop`` is set; the batch in hand is finished, leftovers released."""
+        keeper = threading.Thread(target=self._keep, name="visibility-keeper", daemon=True)
+        keeper.start()
+        try:
+            while not self.stop.is_set():
+                self.poll_once()
+        finally:
+            self.stop.set()
+            keeper.join()
+            if self._carry:
+                self.keeper.release([m["ReceiptHandle"] for m in self._carry])
+                self._carry = []
+
+    def poll_once(self) -> BatchResult | None:
+        """Gather one batch and hand it to the handler; None when nothing arrived."""
+        batch = self._gather()
+        return self.dispatch(batch) if batch else None
+
+    def dispatch(self, batch: Sequence[Message]) -> BatchResult:
+        """Invoke the handler on ``batch`` and delete what it acknowledged."""
+        ids = [message["MessageId"] for message in batch]
+        context = LocalContext(
+            deadline=self._clock() + self.queue.visibility_timeout, monotonic=self._clock
+        )
+        error = None
+        try:
+            response = self._handler(lambda_event(batch, self.queue), context)
+            failed = failed_message_ids(response, ids)
+        except InvalidBatchResponseError as exc:
+            error = f"invalid batch response: {exc}"
+        except Exception as exc:  # noqa: BLE001 - any handler error fails the whole batch, as in AWS
+            error = f"{type(exc).__name__}: {exc}"
+        if error is not None:
+            logger.warning("batch failed as a whole", extra={"records": len(ids), "error": error})
+            failed = set(ids)
+        done = [message for message in batch if message["MessageId"] not in failed]
+        deleted = self._delete(done)
+        self.keeper.let_go(message["ReceiptHandle"] for message in batch)
+        return BatchResult(len(batch), deleted, len(batch) - len(done), error)
+
+    # -- receiving -------------------------------------------------------------------------------
+
+    def _gather(self) -> list[Message]:
+        settings = self.settings
+        batch, self._carry = self._carry, []
+        if not batch:
+            batch = self._receive(min(MAX_RECEIVE, settings.batch_size), settings.wait_time)
+            if not batch:
+                if settings.wait_time == 0:
+                    self._sleep(_IDLE_PAUSE)
+                return []
+        window_ends = self._clock() + settings.batching_window
+        size = sum(payload_bytes(message) for message in batch)
+        while len(batch) < settings.batch_size and size < MAX_PAYLOAD_BYTES:
+            left = window_ends - self._clock()
+            if left <= 0 or self.stop.is_set():
+                break
+            wait = min(settings.wait_time, math.floor(left))
+            more = self._receive(min(MAX_RECEIVE, settings.batch_size - len(batch)), wait)
+            if not more and wait == 0:
+                self._sleep(min(_IDLE_PAUSE, left))
+            for message in more:
+                size += payload_bytes(message)
+                (batch if size <= MAX_PAYLOAD_BYTES else self._carry).append(message)
+        return batch
+
+    def _receive(self, count: int, wait: int) -> list[Message]:
+        try:
+            response = self._sqs.receive_message(
+                QueueUrl=self.queue.url,
+                MaxNumberOfMessages=count,
+                WaitTimeSeconds=wait,
+                MessageSystemAttributeNames=["All"],  # as Lambda: every attribute
+                MessageAttributeNames=["All"],
+            )
+        except Exception:
+            logger.warning("receive failed", exc_info=True)
+            self._sleep(_ERROR_PAUSE)
+            return []
+        messages: list[Message] = list(response.get("Messages", []))
+        self.keeper.hold(message["ReceiptHandle"] for message in messages)
+        return messages
+
+    # -- acknowledging ---------------------------------------------------------------------------
+
+    def _delete(self, messages: Sequence[Message]) -> int:
+        deleted = 0
+        for chunk in _chunks(list(messages), MAX_RECEIVE):
+            try:
+                response = self._sqs.delete_message_batch(
+                    QueueUrl=self.queue.url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]}
+                        for i, message in enumerate(chunk)
+                    ],
+                )
+            except Exception:
+                logger.warning("delete failed", extra={"records": len(chunk)}, exc_info=True)
+                continue
+            for failure in response.get("Failed", []):
+                logger.warning(
+                    "delete refused",
+                    extra={
+                        "message_id": chunk[int(failure["Id"])]["MessageId"],
+                        "error": failure.get("Code"),
+                    },
+                )
+            deleted += len(response.get("Successful", []))
+        return deleted
+
+    def _keep(self) -> None:
+        while not self.stop.wait(self.keeper.interval):
+            self.keeper.extend_due()
+
+
+def _chunks(items: Sequence[str] | Sequence[Message], size: int) -> Iterable[Any]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

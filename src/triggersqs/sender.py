@@ -1,0 +1,109 @@
+"""``triggersqs send``: put messages on a queue, ten per request, and say what failed."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+
+SEND_BATCH = 10  # SQS's limit per SendMessageBatch
+
+
+@dataclass
+class SendReport:
+    """How many messages went out, and why the others did not."""
+
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def generated_bodies(count: int, command: str = "SetStatus") -> Iterator[str]:
+    """``count`` valid bodies with distinct client ids."""
+    for number in range(count):
+        yield json.dumps({"command": command, "client_id": f"client-{number:06d}"})
+
+
+def lines_of(stream: TextIO) -> Iterator[str]:
+    """Each non-blank line of a JSON-lines stream, sent as-is (invalid ones too, on purpose)."""
+    for line in stream:
+        text = line.rstrip("\r\n")
+        if text.strip():
+            yield text
+
+
+class Progress:
+    """A one-line progress bar on a terminal, or a line every few seconds elsewhere."""
+
+    def __init__(self, out: TextIO, total: int | None, every: float = 2.0) -> None:
+        self._out = out
+        self._total = total
+        self._tty = out.isatty()
+        self._every = every
+        self._start = self._last = time.monotonic()
+
+    def update(self, done: int, *, final: bool = False) -> None:
+        """Show ``done`` messages handled so far."""
+        now = time.monotonic()
+        if not final and now - self._last < (0.1 if self._tty else self._every):
+            return
+        self._last = now
+        rate = done / max(now - self._start, 1e-9)
+        if self._total:
+            filled = int(30 * done / self._total)
+            text = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{self._total} ({rate:,.0f} msg/s)"
+        else:
+            text = f"{done} sent ({rate:,.0f} msg/s)"
+        end = "\n" if final or not self._tty else ""
+        self._out.write(("\r" if self._tty else "") + text + end)
+        self._out.flush()
+
+
+def send_bodies(
+    sqs: SQSClient,
+    queue_url: str,
+    bodies: Iterable[str],
+    *,
+    group_id: str | None = None,
+    progress: Progress | None = None,
+) -> SendReport:
+    """Send every body in batches of ten; FIFO queues get ``group_id`` and a fresh dedup id."""
+    fifo = queue_url.endswith(".fifo")
+    report = SendReport()
+    batch: list[SendMessageBatchRequestEntryTypeDef] = []
+
+    def flush() -> None:
+        try:
+            response = sqs.send_message_batch(QueueUrl=queue_url, Entries=batch)
+        except Exception as exc:  # noqa: BLE001 - reported per message, the run goes on
+            report.failed += len(batch)
+            report.errors.append(f"{type(exc).__name__}: {exc}")
+        else:
+            report.sent += len(response.get("Successful", []))
+            for failure in response.get("Failed", []):
+                report.failed += 1
+                report.errors.append(f"{failure.get('Code')}: {failure.get('Message', '')}")
+        batch.clear()
+        if progress:
+            progress.update(report.sent + report.failed)
+
+    for body in bodies:
+        entry: SendMessageBatchRequestEntryTypeDef = {"Id": str(len(batch)), "MessageBody": body}
+        if fifo:
+            entry["MessageGroupId"] = group_id or "default"
+            entry["MessageDeduplicationId"] = uuid.uuid4().hex
+        batch.append(entry)
+        if len(batch) == SEND_BATCH:
+            flush()
+    if batch:
+        flush()
+    if progress:
+        progress.update(report.sent + report.failed, final=True)
+    return report

@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 from urllib.parse import quote_plus, urlencode
 
 EVENTS_DIR: Final = Path(__file__).parent
@@ -33,6 +33,32 @@ NEITHER_SQS_NOR_HTTP: Final = (
     "cloudfront_viewer_request",
     "empty",
 )
+
+
+class SqsEventFactory(Protocol):
+    """The signature of :func:`sqs_event`, for fixtures that hand it out."""
+
+    def __call__(
+        self,
+        *bodies: str,
+        fifo: bool = ...,
+        queue_arn: str | None = ...,
+        message_ids: list[str] | None = ...,
+        group: str = ...,
+    ) -> dict[str, Any]: ...
+
+
+class HttpEventFactory(Protocol):
+    """The signature of :func:`http_event`, for fixtures that hand it out."""
+
+    def __call__(
+        self,
+        kind: HttpKind,
+        path: str = ...,
+        *,
+        query: Mapping[str, str] | None = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> dict[str, Any]: ...
 
 
 def load_event(name: str) -> dict[str, Any]:

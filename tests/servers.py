@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 BIN = Path(sys.executable).parent
 
@@ -51,11 +58,16 @@ def server_process(
     *,
     env: dict[str, str] | None = None,
     log: Path | None = None,
+    cwd: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` until the block ends; ready once ``ready_url`` answers."""
+    """Run ``command`` (in ``cwd``) until the block ends; ready once ``ready_url`` answers."""
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        list(command), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        list(command),
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
     try:
         wait_until_answering(ready_url, process)
@@ -80,3 +92,64 @@ def moto_server() -> Iterator[str]:
         [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], f"{endpoint}/moto-api/"
     ):
         yield endpoint
+
+
+DYNAMODB_LOCAL = Path(__file__).resolve().parent.parent / ".cache" / "dynamodb-local"
+"""Where scripts/install-dynamodb-local puts DynamoDB Local (AWS's emulator jar)."""
+
+
+@contextmanager
+def dynamodb_local() -> Iterator[str]:
+    """DynamoDB Local, in memory, on a free port; yields its endpoint. Needs Java 17+."""
+    jar = DYNAMODB_LOCAL / "DynamoDBLocal.jar"
+    if not jar.is_file():
+        raise RuntimeError(
+            f"DynamoDB Local is not installed at {jar}: run scripts/install-dynamodb-local"
+        )
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("DynamoDB Local needs Java 17 or newer on PATH")
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    command = [
+        java,
+        f"-Djava.library.path={DYNAMODB_LOCAL / 'DynamoDBLocal_lib'}",
+        "-jar",
+        str(jar),
+        "-inMemory",
+        "-disableTelemetry",
+        "-port",
+        str(port),
+    ]
+    # It writes dynamodb-local-metadata.json into its working directory: keep that out of the tree.
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        server_process(command, f"{endpoint}/", cwd=Path(workdir)),
+    ):
+        yield endpoint
+
+
+_boto3_session: Session | None = None
+
+
+def dynamodb_client(endpoint: str, *, max_connections: int = 16) -> DynamoDBClient:
+    """A boto3 DynamoDB client for a local server, with dummy credentials and short timeouts."""
+    global _boto3_session  # noqa: PLW0603 - one session: it caches the service model (~150 ms)
+    import boto3
+    from botocore.config import Config
+
+    if _boto3_session is None:
+        _boto3_session = boto3.session.Session()
+    return _boto3_session.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(
+            connect_timeout=2,
+            read_timeout=30,
+            retries={"mode": "standard", "max_attempts": 3},
+            max_pool_connections=max_connections,
+        ),
+    )

@@ -1,15 +1,20 @@
 """The stores the contract suite runs against. Each param builds a fresh, empty store.
 
 Adding an adapter means adding a param here: every test in this folder then runs against it.
+The DynamoDB params run against real servers on loopback (DynamoDB Local, moto's server), started
+once per session; each store gets a table of its own, deleted afterwards.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from tests.servers import dynamodb_client
 from triggersqs.records import now_us
 from triggersqs.storage.memory import MemoryStore
 from triggersqs.storage.port import MessageStore
@@ -18,7 +23,10 @@ from triggersqs.storage.sqlite import SqliteStore
 Clock = Callable[[], int]
 StoreFactory = Callable[..., MessageStore]
 
-STORES = ["memory", "sqlite"]
+DYNAMODB_SERVERS = {"dynamodb-local": "dynamodb_local_endpoint", "moto-dynamodb": "moto_endpoint"}
+"""The DynamoDB params, each with the session fixture giving its server's endpoint."""
+
+STORES = ["memory", "sqlite", *DYNAMODB_SERVERS]
 
 
 @pytest.fixture(params=STORES)
@@ -26,6 +34,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
     """A factory of empty stores of one kind: ``make_store(clock=...)``."""
     made: list[MessageStore] = []
     counter = iter(range(1_000_000))
+    cleanups: list[Callable[[], object]] = []
 
     def make(clock: Clock = now_us) -> MessageStore:
         store: MessageStore
@@ -33,6 +42,16 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
             store = MemoryStore(clock=clock)
         elif request.param == "sqlite":
             store = SqliteStore(tmp_path / f"store{next(counter)}.db", clock=clock)
+        elif request.param in DYNAMODB_SERVERS:
+            from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+
+            endpoint: str = request.getfixturevalue(DYNAMODB_SERVERS[request.param])
+            admin = dynamodb_client(endpoint)
+            table = f"contract-{uuid.uuid4().hex[:12]}"
+            create_table(admin, table)
+            cleanups.append(partial(admin.delete_table, TableName=table))
+            cleanups.append(admin.close)
+            store = DynamoDbStore(dynamodb_client(endpoint), table, clock=clock)
         else:
             raise AssertionError(request.param)
         made.append(store)
@@ -41,6 +60,8 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
     yield make
     for store in made:
         store.close()
+    for cleanup in cleanups:
+        cleanup()
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ Items (all in one table):
 - main item, ``pk`` = message id, ``sk`` = ``"#"``: the record or rejection, with the first part of
   its body. A conditional put on this key (``attribute_not_exists(pk)``) makes every message id
   stored once, whatever its kind and however many writers race.
-- body parts, ``pk`` = message id, ``sk`` = ``"body#0001"``...: the rest of a body too large for one
-  item (DynamoDB items are at most 400 KB; SQS bodies up to 1 MiB), written in the same
+- body parts, ``pk`` = message id, ``sk`` = ``"body#0001"``...: the rest of a body longer than the
+  main item keeps (16 KiB, ``dynamodb.MAIN_BODY_BYTES``, so that listings, which read whole main
+  items, stay cheap; items are at most 400 KB and SQS bodies up to 1 MiB), written in the same
   transaction as the main item.
 
 Listing in stored order without a hot partition: each main item carries a shard number
@@ -20,10 +21,15 @@ microseconds + ``#`` + message id. Each index partition key ends in ``#<shard>``
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, Final
 
 SHARDS: Final = 16
 """Write shards per index partition; fixed for the life of a table (readers query all of them)."""
+
+KIND_RECORD: Final = "record"
+KIND_REJECTION: Final = "rejection"
+"""The ``kind`` of a main item, and the first part of its ``gsi_all_pk``."""
 
 MAIN_SK: Final = "#"
 BODY_PART_PREFIX: Final = "body#"
@@ -34,6 +40,15 @@ INDEX_CLIENT: Final = "by_client"
 """Records of one client: ``gsi_client_pk`` = ``"<client_id>#<shard>"``; projects ``command``."""
 INDEX_COMMAND: Final = "by_command"
 """Records of one command: ``gsi_command_pk`` = ``"<command>#<shard>"``."""
+
+
+def shard_of(message_id: str) -> int:
+    """The write shard of a message id: CRC-32 of its UTF-8 bytes, the same in every process.
+
+    (Python's ``hash()`` of a string is salted per process, so writers would disagree.)
+    """
+    return zlib.crc32(message_id.encode("utf-8")) % SHARDS
+
 
 _KEYS_ONLY: Final = {"ProjectionType": "KEYS_ONLY"}
 

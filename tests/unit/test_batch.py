@@ -3,6 +3,7 @@ order, the time budget, storage errors, and the partial batch response AWS expec
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -241,6 +242,26 @@ def test_a_record_whose_body_is_not_a_string_is_rejected_with_its_reason() -> No
     rejection = store.get_rejection("m-odd")
     assert rejection is not None
     assert rejection.reason == "record has no string body"
+
+
+def test_a_body_with_an_unpaired_surrogate_is_kept_as_rejected_beside_the_rest_of_its_batch() -> (
+    None
+):
+    # GIVEN a body holding a lone surrogate ("\ud800" in the event JSON, decoded by the runtime)
+    store = MemoryStore()
+    odd = envelope(json.loads(r'"{\"command\": \"\ud800\", \"client_id\": \"c1\"}"'))
+    fine = envelope()
+
+    # WHEN it arrives in a batch with a valid message
+    report = process(odd, fine, store=store)
+
+    # THEN it is rejected and kept (its surrogate escaped), and the valid one is stored
+    assert outcomes(report) == [Outcome.REJECTED, Outcome.STORED]
+    rejection = store.get_rejection(odd.message_id)
+    assert rejection is not None
+    assert rejection.reason == "body is not valid Unicode text"
+    assert rejection.body == '{"command": "\\ud800", "client_id": "c1"}'
+    assert rejection.body_bytes == len(rejection.body)
 
 
 def test_a_mixed_batch_gives_each_record_exactly_one_outcome_in_batch_order() -> None:

@@ -19,6 +19,7 @@ from triggersqs.records import (
     StoredRejection,
     now_us,
     preview,
+    storable_text,
     us_from_utc,
     utc_from_ms,
     utc_from_us,
@@ -110,6 +111,7 @@ class MemoryStore:
 
 def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | StoredRejection:
     envelope = item.envelope
+    body = storable_text(envelope.body)  # as SQLite does: a rejected body may not be UTF-8
     if isinstance(item, NewRecord):
         return StoredRecord(
             message_id=envelope.message_id,
@@ -120,8 +122,8 @@ def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | Store
             stored_at=utc_from_us(stored_at_us),
             receive_count=envelope.receive_count,
             message_group_id=envelope.message_group_id,
-            body=envelope.body,
-            body_bytes=utf8_size(envelope.body),
+            body=body,
+            body_bytes=utf8_size(body),
             cursor=str(seq),
         )
     return StoredRejection(
@@ -131,8 +133,8 @@ def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | Store
         stored_at=utc_from_us(stored_at_us),
         receive_count=envelope.receive_count,
         reason=item.reason,
-        body=envelope.body,
-        body_bytes=utf8_size(envelope.body),
+        body=body,
+        body_bytes=utf8_size(body),
         cursor=str(seq),
     )
 

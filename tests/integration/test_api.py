@@ -411,6 +411,20 @@ def test_a_write_method_is_a_json_405(api: httpx.Client) -> None:
     assert error(api.post("/records", json={"command": "x"}), 405) == "Method Not Allowed"
 
 
+def test_an_unexpected_error_is_a_json_500_without_details(serve: Serve) -> None:
+    # GIVEN a store with a bug
+    class BuggyStore(MemoryStore):
+        def get_record(self, message_id: str) -> None:
+            raise RuntimeError("secret internals")
+
+    with httpx.Client(base_url=serve(create_app(RecordService(BuggyStore(), "memory")))) as api:
+        response = api.get("/records/any")
+
+    # THEN the client learns only that it failed
+    assert error(response, 500) == "internal error"
+    assert "secret internals" not in response.text
+
+
 # -- single items ----------------------------------------------------------------------------------
 
 

@@ -253,6 +253,33 @@ def test_a_locked_database_fails_the_batch_and_a_retry_after_release_stores_it_o
     ]
 
 
+# -- one transaction per batch ---------------------------------------------------------------------
+
+
+def test_a_write_failing_midway_rolls_the_whole_batch_back_and_fails_every_record(
+    path: Path, store: SqliteStore
+) -> None:
+    # GIVEN a database that refuses one rejected body (a trigger added by another connection);
+    # the store inserts the batch's records before its rejections
+    store.check()
+    with sqlite3.connect(path) as admin:
+        admin.execute(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON rejected WHEN NEW.body = 'poison'"
+            " BEGIN SELECT RAISE(ABORT, 'poison refused'); END"
+        )
+    admin.close()
+    batch = [envelope(), envelope("poison"), envelope()]
+
+    # WHEN the batch is processed
+    report = BatchProcessor(store, BatchPolicy()).process(batch)
+
+    # THEN every record failed, and the records written before the failure were rolled back
+    assert [r.outcome for r in report.results] == [Outcome.FAILED] * 3
+    assert all("poison refused" in (r.reason or "") for r in report.results)
+    assert store.list_records(RecordFilter(), after=None, limit=10).items == []
+    assert store.list_rejections(after=None, limit=10).items == []
+
+
 # -- a read-only database --------------------------------------------------------------------------
 
 

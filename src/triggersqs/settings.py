@@ -28,6 +28,8 @@ _SQS_ARN = re.compile(
     r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,75}(\.fifo)?"
 )
 
+_API_KEY = re.compile(r"[!-~](?:[ -~]*[!-~])?")
+
 StoreKind = Literal["sqlite", "memory", "dynamodb"]
 
 
@@ -94,6 +96,16 @@ def _check_arn(value: str) -> str:
     return value
 
 
+def _check_api_key(value: str) -> str:
+    # HTTP carries header values as Latin-1 bytes and trims them: a key with other characters
+    # or outer spaces could never be presented, and every request would get 401.
+    if not _API_KEY.fullmatch(value):
+        raise PydanticCustomError(
+            "api_key_chars", "use visible ASCII characters only (inner spaces allowed)"
+        )
+    return value
+
+
 def _case(convert: str) -> Any:  # noqa: ANN401 - a pydantic-core "before" function
     def normalise(value: Any) -> Any:  # noqa: ANN401
         return getattr(value, convert)() if isinstance(value, str) else value
@@ -126,7 +138,9 @@ _FIELDS: Final[dict[str, core_schema.CoreSchema]] = {
             core_schema.no_info_after_validator_function(_check_arn, core_schema.str_schema())
         ),
     ),
-    "api_key": core_schema.str_schema(min_length=MIN_API_KEY_CHARS),
+    "api_key": core_schema.no_info_after_validator_function(
+        _check_api_key, core_schema.str_schema(min_length=MIN_API_KEY_CHARS)
+    ),
     "api_base_path": core_schema.str_schema(),
     "time_margin_ms": _int(0, 900_000),
     "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR", convert="upper"),

@@ -270,6 +270,21 @@ def test_the_api_key_is_checked_on_lambda_http_events(
     assert status("/health", {}) == 200
 
 
+@pytest.mark.parametrize("kind", HTTP_KINDS)
+def test_an_api_key_with_punctuation_and_inner_spaces_is_accepted_through_lambda(
+    make_app: MakeApp, http_event_factory: HttpEventFactory, kind: HttpKind
+) -> None:
+    key = "Open Sesame! +/=~:%;,"
+    app = make_app(api_key=key)
+
+    response = app(
+        http_event_factory(kind, "/records", headers={"Authorization": f"Bearer {key}"}),
+        context(),
+    )
+
+    assert response["statusCode"] == 200
+
+
 @pytest.mark.parametrize("kind", ["api_gateway_rest_v1", "http_api_v2"])
 def test_the_api_base_path_strips_a_stage_prefix(
     make_app: MakeApp, http_event_factory: HttpEventFactory, kind: HttpKind

@@ -168,6 +168,31 @@ def test_an_api_key_of_16_characters_is_accepted() -> None:
 
 
 @pytest.mark.parametrize(
+    "key",
+    [
+        "schlüssel-für-die-api",
+        " leading-space-key-0",
+        "trailing-space-key-0 ",
+        "tab\tinside-the-key-0",
+    ],
+    ids=["non-ascii", "leading-space", "trailing-space", "control-character"],
+)
+def test_an_api_key_that_http_could_not_carry_intact_is_refused_without_echoing_it(
+    key: str,
+) -> None:
+    message = refusal({"TRIGGERSQS_API_KEY": key})
+
+    assert "TRIGGERSQS_API_KEY:" in message
+    assert key.strip() not in message
+
+
+def test_an_api_key_of_visible_ascii_with_inner_spaces_is_accepted() -> None:
+    key = "Open Sesame! ~#$%&'()*+,-./:;<=>?@[]^_`{|}"
+
+    assert Settings.from_environ({"TRIGGERSQS_API_KEY": key}).api_key == key
+
+
+@pytest.mark.parametrize(
     "arn",
     [
         "arn:aws:sns:us-east-1:123456789012:orders",

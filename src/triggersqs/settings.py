@@ -106,6 +106,12 @@ def _check_api_key(value: str) -> str:
     return value
 
 
+def _base_path(value: str) -> str:
+    # Mangum strips the prefix as given: "/prod/" would leave "records" and every route 404.
+    stripped = value.strip().strip("/")
+    return f"/{stripped}" if stripped else ""
+
+
 def _case(convert: str) -> Any:  # noqa: ANN401 - a pydantic-core "before" function
     def normalise(value: Any) -> Any:  # noqa: ANN401
         return getattr(value, convert)() if isinstance(value, str) else value
@@ -141,7 +147,9 @@ _FIELDS: Final[dict[str, core_schema.CoreSchema]] = {
     "api_key": core_schema.no_info_after_validator_function(
         _check_api_key, core_schema.str_schema(min_length=MIN_API_KEY_CHARS)
     ),
-    "api_base_path": core_schema.str_schema(),
+    "api_base_path": core_schema.no_info_after_validator_function(
+        _base_path, core_schema.str_schema()
+    ),
     "time_margin_ms": _int(0, 900_000),
     "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR", convert="upper"),
 }

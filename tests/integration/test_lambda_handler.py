@@ -285,12 +285,13 @@ def test_an_api_key_with_punctuation_and_inner_spaces_is_accepted_through_lambda
     assert response["statusCode"] == 200
 
 
+@pytest.mark.parametrize("base_path", ["/prod", "/prod/"])
 @pytest.mark.parametrize("kind", ["api_gateway_rest_v1", "http_api_v2"])
 def test_the_api_base_path_strips_a_stage_prefix(
-    make_app: MakeApp, http_event_factory: HttpEventFactory, kind: HttpKind
+    make_app: MakeApp, http_event_factory: HttpEventFactory, kind: HttpKind, base_path: str
 ) -> None:
     # GIVEN TRIGGERSQS_API_BASE_PATH=/prod, as for an API Gateway stage in the path
-    app = make_app(api_base_path="/prod")
+    app = make_app(api_base_path=base_path)
 
     # WHEN requests arrive with the stage in front of the routes
     health = get(app, http_event_factory, kind, "/prod/healthcheck")

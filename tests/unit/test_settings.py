@@ -107,6 +107,22 @@ def test_overrides_win_over_the_environment() -> None:
     assert settings.store == "memory"
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("/prod", "/prod"),
+        ("/prod/", "/prod"),
+        ("prod", "/prod"),
+        ("/v1/api/", "/v1/api"),
+        ("/", ""),
+    ],
+)
+def test_the_api_base_path_is_kept_as_one_leading_slash_and_no_trailing_one(
+    given: str, kept: str
+) -> None:
+    assert Settings.from_environ({"TRIGGERSQS_API_BASE_PATH": given}).api_base_path == kept
+
+
 def test_the_api_key_is_not_shown_in_the_settings_repr() -> None:
     assert KEY not in repr(Settings.build(api_key=KEY))
 

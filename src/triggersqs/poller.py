@@ -217,22 +217,36 @@ class Poller:
         done = [message for message in batch if message["MessageId"] not in failed]
         deleted = self._delete(done)
         self.keeper.let_go(message["ReceiptHandle"] for message in batch)
+        if failed and self.queue.fifo:
+            self._release_groups_of(message for message in batch if message["MessageId"] in failed)
         return BatchResult(len(batch), deleted, len(batch) - len(done), error)
+
+    def _release_groups_of(self, failed: Iterable[Message]) -> None:
+        # A carried FIFO message must not overtake a failed one of its group: give it back to the
+        # queue, which delivers the group again in order once the failed ones reappear.
+        groups = {message.get("Attributes", {}).get("MessageGroupId") for message in failed}
+        behind = [m for m in self._carry if m.get("Attributes", {}).get("MessageGroupId") in groups]
+        if behind:
+            handles = [message["ReceiptHandle"] for message in behind]
+            released = set(handles)
+            self._carry = [m for m in self._carry if m["ReceiptHandle"] not in released]
+            self.keeper.release(handles)
 
     # -- receiving -------------------------------------------------------------------------------
 
     def _gather(self) -> list[Message]:
         settings = self.settings
-        batch, self._carry = self._carry, []
-        if not batch:
-            batch = self._receive(min(MAX_RECEIVE, settings.batch_size), settings.wait_time)
-            if not batch:
+        first, self._carry = self._carry, []
+        if not first:
+            first = self._receive(min(MAX_RECEIVE, settings.batch_size), settings.wait_time)
+            if not first:
                 if settings.wait_time == 0:
                     self._sleep(_IDLE_PAUSE)
                 return []
         window_ends = self._clock() + settings.batching_window
-        size = sum(payload_bytes(message) for message in batch)
-        while len(batch) < settings.batch_size and size < MAX_PAYLOAD_BYTES:
+        batch: list[Message] = []
+        size = self._fill(batch, first, 0)
+        while len(batch) < settings.batch_size and not self._carry:
             left = window_ends - self._clock()
             if left <= 0 or self.stop.is_set():
                 break
@@ -240,10 +254,16 @@ class Poller:
             more = self._receive(min(MAX_RECEIVE, settings.batch_size - len(batch)), wait)
             if not more and wait == 0:
                 self._sleep(min(_IDLE_PAUSE, left))
-            for message in more:
-                size += payload_bytes(message)
-                (batch if size <= MAX_PAYLOAD_BYTES else self._carry).append(message)
+            size = self._fill(batch, more, size)
         return batch
+
+    def _fill(self, batch: list[Message], messages: Sequence[Message], size: int) -> int:
+        """Add messages while the payload fits Lambda's limit; carry the rest, in order."""
+        for message in messages:
+            size += payload_bytes(message)
+            fits = not batch or size <= MAX_PAYLOAD_BYTES  # one message always fits
+            (batch if fits and not self._carry else self._carry).append(message)
+        return size
 
     def _receive(self, count: int, wait: int) -> list[Message]:
         try:

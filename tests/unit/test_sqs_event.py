@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from tests.events import HTTP_KINDS, NEITHER_SQS_NOR_HTTP, http_event, load_event, sqs_event
+from triggersqs.batch import BatchPolicy, BatchProcessor, Outcome
 from triggersqs.errors import UnsupportedEventError
 from triggersqs.records import Envelope
 from triggersqs.sqs_event import is_sqs_event, parse_sqs_event
+from triggersqs.storage.memory import MemoryStore
 
 
 def only_record(event: dict[str, Any]) -> Envelope:
@@ -162,6 +165,25 @@ def test_a_record_whose_body_is_not_a_string_is_marked_defective(body: object) -
     # THEN it still gets an envelope, with the defect to reject it for and a printable body
     assert envelope.defect == "record has no string body"
     assert isinstance(envelope.body, str)
+
+
+def test_a_record_whose_body_is_not_a_string_is_rejected_with_its_reason_and_kept() -> None:
+    # GIVEN an event whose second record carries a JSON object instead of a string body
+    event = sqs_event('{"command": "a", "client_id": "b"}', "x", message_ids=["ok", "odd"])
+    event["Records"][1]["body"] = {"command": "a", "client_id": "b"}
+    store = MemoryStore()
+
+    # WHEN it is parsed and processed
+    report = BatchProcessor(store, BatchPolicy()).process(parse_sqs_event(event))
+
+    # THEN the odd record is rejected for that reason and kept; the other is stored
+    assert [(r.outcome, r.reason) for r in report.results] == [
+        (Outcome.STORED, None),
+        (Outcome.REJECTED, "record has no string body"),
+    ]
+    rejection = store.get_rejection("odd")
+    assert rejection is not None
+    assert json.loads(rejection.body) == {"command": "a", "client_id": "b"}
 
 
 def test_a_record_without_a_body_is_marked_defective() -> None:

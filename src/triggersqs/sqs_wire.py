@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,9 +76,23 @@ def _b64(data: bytes | str) -> str:
     return base64.b64encode(raw).decode()
 
 
+_RECORD_FIELDS_BYTES = 1024
+"""Room for a record's fixed fields (ids, receipt handle, MD5, ARN, region) and their keys."""
+
+
 def payload_bytes(message: Mapping[str, Any]) -> int:
-    """Roughly what a message adds to the invocation payload (body plus attributes)."""
-    return len(str(message.get("Body", "")).encode()) + 1024
+    """What a message adds to the invocation payload: its body and attributes as the event's JSON
+    spells them (quotes, backslashes and control characters grow when escaped), plus room for the
+    record's fixed fields."""
+    variable = {
+        "body": str(message.get("Body", "")),
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {
+            name: _attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+        },
+    }
+    encoded = json.dumps(variable, ensure_ascii=False, separators=(",", ":"))
+    return len(encoded.encode("utf-8", "surrogatepass")) + _RECORD_FIELDS_BYTES
 
 
 class InvalidBatchResponseError(ValueError):

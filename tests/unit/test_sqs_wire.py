@@ -247,6 +247,30 @@ def test_payload_size_counts_the_body_in_utf8_bytes() -> None:
     assert payload_bytes(received(wide_body)) - payload_bytes(received(ascii_body)) >= 1000
 
 
+def test_payload_size_counts_what_json_escaping_adds_to_the_body() -> None:
+    # GIVEN a body of quotes and control characters, which the event's JSON must escape
+    body = '"' * 1000 + "\x01" * 1000
+    # WHEN its payload size is estimated
+    size = payload_bytes(received(body))
+    # THEN it counts the escaped form: two bytes per quote, six per control character
+    assert size >= 2 * 1000 + 6 * 1000
+
+
+def test_payload_size_counts_message_attributes() -> None:
+    # GIVEN a message with a 100 KB string attribute and a 30 KB binary one (base64 in the event)
+    plain = received("{}")
+    rich = received(
+        "{}",
+        MessageAttributes={
+            "big": {"StringValue": "s" * 100_000, "DataType": "String"},
+            "blob": {"BinaryValue": b"\xff" * 30_000, "DataType": "Binary"},
+        },
+    )
+    # WHEN both are estimated
+    # THEN the attributes count, binary ones at their base64 size
+    assert payload_bytes(rich) - payload_bytes(plain) >= 100_000 + 40_000
+
+
 # -- QueueInfo ---------------------------------------------------------------------------------
 
 

@@ -1,0 +1,201 @@
+"""scripts/build-lambda-zip: a zip Lambda can run, checked by running it as Lambda would.
+
+The zip is built once, for the Python and processor running the tests, then unpacked into an
+empty folder. A fresh interpreter that sees only that folder and the standard library (isolated,
+no site-packages, no bytecode writes: /var/task is read-only) imports the handler and serves an
+SQS batch and HTTP requests, with the memory store.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.support import BUILD_LAMBDA_ZIP, ZIP_COLD_START
+from tests.events import http_event, sqs_event
+
+pytestmark = pytest.mark.slow
+
+LOCAL_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[
+    platform.machine().lower()
+]
+LOCAL_PYTHON = "{}.{}".format(*sys.version_info[:2])
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:triggersqs-Queue-1A2B3C4D5E6F"
+UNCHECKED_HASH_PYC = 0b01
+"""PEP 552 flags: a hash-based .pyc whose source Python does not check."""
+
+# Runs in the fresh interpreter: argv[1] is the unpacked zip; stdin holds the events.
+CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+events = json.load(sys.stdin)
+
+class Context:
+    aws_request_id = "zip-test"
+    def get_remaining_time_in_millis(self):
+        return 30_000
+
+from triggersqs.lambda_handler import handler
+answers = [handler(event, Context()) for event in events]
+loaded = {
+    name: module.__file__ for name, module in sys.modules.items()
+    if getattr(module, "__file__", None)
+}
+print(json.dumps({"answers": answers, "loaded": loaded, "path": sys.path}))
+"""
+
+
+@pytest.fixture(scope="module")
+def built_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("dist") / "lambda.zip"
+    command = [sys.executable, str(BUILD_LAMBDA_ZIP), "--python-version", LOCAL_PYTHON]
+    result = subprocess.run(
+        [*command, "--arch", LOCAL_ARCH, "--output", str(output)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Python {LOCAL_PYTHON} {LOCAL_ARCH}" in result.stdout
+    return output
+
+
+@pytest.fixture(scope="module")
+def task_root(built_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The zip unpacked into an empty folder, as Lambda unpacks it into /var/task."""
+    root = tmp_path_factory.mktemp("task")
+    with zipfile.ZipFile(built_zip) as archive:
+        archive.extractall(root)
+    return root
+
+
+def names(built_zip: Path) -> list[str]:
+    with zipfile.ZipFile(built_zip) as archive:
+        return archive.namelist()
+
+
+def top_level(built_zip: Path) -> set[str]:
+    return {name.split("/", 1)[0] for name in names(built_zip)}
+
+
+def invoke(task_root: Path, *events: dict[str, Any]) -> dict[str, Any]:
+    """Call the handler from the unpacked zip in a fresh, isolated interpreter."""
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", CHILD, task_root],
+        input=json.dumps(list(events)),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=task_root,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "LAMBDA_TASK_ROOT": str(task_root),
+            "TRIGGERSQS_STORE": "memory",
+            "TRIGGERSQS_QUEUE_ARNS": QUEUE_ARN,
+            "TRIGGERSQS_LOG_LEVEL": "WARNING",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    output: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    return output
+
+
+def test_the_zip_holds_triggersqs_and_its_runtime_dependencies(built_zip: Path) -> None:
+    found = top_level(built_zip)
+
+    assert "triggersqs/lambda_handler.py" in names(built_zip)
+    assert {"triggersqs", "pydantic", "pydantic_core", "fastapi", "starlette", "mangum"} <= found
+    assert "pythonjsonlogger" in found
+    assert any(name.startswith("triggersqs-0.1.0.dist-info/") for name in names(built_zip))
+
+
+def test_the_zip_leaves_out_boto3_uvicorn_moto_and_the_dev_tools(built_zip: Path) -> None:
+    found = {name.lower() for name in top_level(built_zip)}
+    absent = {"boto3", "botocore", "uvicorn", "moto", "pytest", "mypy", "ruff", "cfnlint", "bin"}
+
+    assert not found & absent
+    assert not any(name.endswith(".pth") for name in found)
+
+
+def test_every_file_in_the_zip_is_readable_by_the_lambda_user(built_zip: Path) -> None:
+    with zipfile.ZipFile(built_zip) as archive:
+        for info in archive.infolist():
+            mode = info.external_attr >> 16
+            assert stat.S_ISREG(mode), info.filename
+            assert mode & 0o444 == 0o444, info.filename
+
+
+def test_the_zip_carries_bytecode_python_loads_without_checking_sources(
+    built_zip: Path, task_root: Path
+) -> None:
+    tag = sys.implementation.cache_tag
+    compiled = task_root / "triggersqs" / "__pycache__" / f"lambda_handler.{tag}.pyc"
+
+    assert compiled.exists(), f"no {tag} bytecode in the zip"
+    flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+    assert flags == UNCHECKED_HASH_PYC
+
+
+def test_the_handler_from_the_unpacked_zip_stores_an_sqs_batch_and_serves_it_over_http(
+    task_root: Path,
+) -> None:
+    # GIVEN an SQS batch of one command, then Function URL requests for what was stored
+    batch = sqs_event('{"command": "SetStatus", "client_id": "c79da7ce8e5e"}', queue_arn=QUEUE_ARN)
+    [message_id] = [record["messageId"] for record in batch["Records"]]
+    listing = http_event("function_url", "/records")
+    health = http_event("function_url", "/healthcheck")
+
+    # WHEN a fresh interpreter that sees only the unpacked zip handles them in turn
+    output = invoke(task_root, batch, listing, health)
+
+    # THEN the batch is acknowledged, and the HTTP API lists the stored command
+    sqs_answer, listing_answer, health_answer = output["answers"]
+    assert sqs_answer == {"batchItemFailures": []}
+    assert listing_answer["statusCode"] == 200
+    [stored] = json.loads(listing_answer["body"])["messages"].values()
+    assert stored["message_id"] == message_id
+    assert stored["command"] == "SetStatus"
+    assert health_answer["statusCode"] == 200
+    assert json.loads(health_answer["body"]) == {"message": "health check"}
+
+
+def test_the_handler_loads_nothing_from_outside_the_zip_and_the_standard_library(
+    task_root: Path,
+) -> None:
+    output = invoke(task_root, http_event("function_url", "/healthcheck"))
+    stdlib = (sys.base_prefix, sys.base_exec_prefix)
+
+    outside = {
+        name: path
+        for name, path in output["loaded"].items()
+        if not path.startswith((str(task_root), *stdlib))
+    }
+    assert outside == {}
+    assert "site-packages" not in " ".join(output["path"])
+    assert output["loaded"]["triggersqs"].startswith(str(task_root))
+
+
+def test_the_cold_start_benchmark_runs_from_the_unpacked_zip(built_zip: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, ZIP_COLD_START, "--zip", built_zip, "--runs", "2", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["runs"] == 2
+    assert set(report["ms"]) == {"import_ms", "sqs_ms", "http_ms", "process_ms"}
+    assert 0 < report["ms"]["import_ms"]["median"] < report["ms"]["process_ms"]["median"]

@@ -132,7 +132,9 @@ def dynamodb_local() -> Iterator[str]:
 _boto3_session: Session | None = None
 
 
-def dynamodb_client(endpoint: str, *, max_connections: int = 16) -> DynamoDBClient:
+def dynamodb_client(
+    endpoint: str, *, max_connections: int = 16, attempts: int = 3, read_timeout: float = 30
+) -> DynamoDBClient:
     """A boto3 DynamoDB client for a local server, with dummy credentials and short timeouts."""
     global _boto3_session  # noqa: PLW0603 - one session: it caches the service model (~150 ms)
     import boto3
@@ -148,8 +150,8 @@ def dynamodb_client(endpoint: str, *, max_connections: int = 16) -> DynamoDBClie
         aws_secret_access_key="test",
         config=Config(
             connect_timeout=2,
-            read_timeout=30,
-            retries={"mode": "standard", "max_attempts": 3},
+            read_timeout=read_timeout,
+            retries={"mode": "standard", "total_max_attempts": attempts},
             max_pool_connections=max_connections,
         ),
     )

@@ -46,14 +46,14 @@ def build_dynamodb_client(*, max_connections: int = 10) -> DynamoDBClient:
     config = Config(
         connect_timeout=1,
         read_timeout=3,
-        retries={"mode": "standard", "max_attempts": 3},
+        retries={"mode": "standard", "total_max_attempts": 3},
         max_pool_connections=max_connections,
     )
     try:
         return boto3.session.Session().client("dynamodb", config=config)
     except NoRegionError as exc:
         raise ConfigurationError(
-            "TRIGGERSQS_STORE=dynamodb needs an AWS region: set AWS_REGION or AWS_DEFAULT_REGION"
+            "TRIGGERSQS_STORE=dynamodb needs an AWS region: set AWS_DEFAULT_REGION"
         ) from exc
 
 
@@ -72,4 +72,5 @@ def build_app(settings: Settings, store: MessageStore) -> FastAPI:
     """The HTTP API over ``store`` (imports FastAPI, so only HTTP paths call it)."""
     from triggersqs.api import create_app
 
-    return create_app(RecordService(store, settings.store), api_key=settings.api_key)
+    service = RecordService(store, settings.store, cursor_secret=settings.api_key or "")
+    return create_app(service, api_key=settings.api_key)

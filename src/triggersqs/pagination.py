@@ -1,8 +1,9 @@
 """Pages of stored items with their positions, and the opaque cursors that continue them.
 
 A cursor carries the position of the next item (so page two of 100 starts at key "100"), the
-store's own key of the last item served, and a fingerprint of the filters it was issued for: a
-cursor used with other filters, or tampered with, is refused with :class:`InvalidCursorError`.
+store's own key of the last item served, and a tag: an HMAC of both under the listing's *scope*
+(a digest of the filters and of a deployment secret, never sent to clients). A cursor used with
+other filters, edited, or made up is refused with :class:`InvalidCursorError`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +30,8 @@ class _Keyed(Protocol):
 
 T = TypeVar("T", bound=_Keyed)
 
-_VERSION = 1
+_VERSION = 2
+_TAG_CHARS = 32
 MAX_CURSOR_CHARS = 512
 
 
@@ -62,9 +65,15 @@ def scope_of(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _tag(position: int, key: str, scope: str) -> str:
+    message = f"{position}\x00{key}".encode()
+    return hmac.new(scope.encode(), message, hashlib.sha256).hexdigest()[:_TAG_CHARS]
+
+
 def encode_cursor(position: int, key: str, scope: str) -> str:
-    """An opaque, URL-safe cursor."""
-    raw = json.dumps([_VERSION, position, key, scope], separators=(",", ":")).encode()
+    """An opaque, URL-safe cursor, valid only for listings of the same ``scope``."""
+    payload = [_VERSION, position, key, _tag(position, key, scope)]
+    raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -74,7 +83,7 @@ def decode_cursor(cursor: str, scope: str) -> tuple[int, str]:
         raise InvalidCursorError("cursor is too long")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        version, position, key, cursor_scope = json.loads(raw)
+        version, position, key, tag = json.loads(raw)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidCursorError("cursor is not one this service issued") from exc
     if (
@@ -83,10 +92,13 @@ def decode_cursor(cursor: str, scope: str) -> tuple[int, str]:
         or isinstance(position, bool)
         or position < 0
         or not isinstance(key, str)
+        or not isinstance(tag, str)
     ):
         raise InvalidCursorError("cursor is not one this service issued")
-    if cursor_scope != scope:
-        raise InvalidCursorError("cursor belongs to a listing with other filters")
+    if not hmac.compare_digest(tag, _tag(position, key, scope)):
+        raise InvalidCursorError(
+            "cursor does not belong to this listing: it was issued for other filters, or altered"
+        )
     return position, key
 
 

@@ -86,7 +86,11 @@ class Settings:
 
 def _split_arns(value: Any) -> Any:  # noqa: ANN401 - raw input, checked by the schema after
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        arns = [part.strip() for part in value.split(",") if part.strip()]
+        if not arns:
+            # "," would otherwise silently mean "accept every queue".
+            raise PydanticCustomError("sqs_arn", "names no queue ARN; leave it unset to accept any")
+        return arns
     return value
 
 

@@ -606,7 +606,9 @@ def test_openapi_describes_the_listing_query_parameters(api: httpx.Client) -> No
 def test_openapi_of_a_keyed_api_documents_bearer_auth_on_data_endpoints_only(
     servers: Servers,
 ) -> None:
-    schema = openapi(servers.keyed)
+    response = servers.keyed.get("/openapi.json", headers={"Authorization": f"Bearer {API_KEY}"})
+    assert response.status_code == 200
+    schema = response.json()
 
     schemes = schema["components"]["securitySchemes"]
     assert [s["scheme"] for s in schemes.values()] == ["bearer"]
@@ -616,3 +618,16 @@ def test_openapi_of_a_keyed_api_documents_bearer_auth_on_data_endpoints_only(
         assert "401" in operation["responses"], path
     for path in HEALTH_PATHS:
         assert "security" not in schema["paths"][path]["get"], path
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/redoc"])
+def test_a_keyed_api_does_not_describe_itself_to_callers_without_the_key(
+    servers: Servers, path: str
+) -> None:
+    response = servers.keyed.get(path)
+
+    assert response.status_code in {401, 404}
+    assert response.json()["message"]
+    assert servers.keyed.get(
+        path, headers={"Authorization": "Bearer wrong-key-0123456789"}
+    ).status_code in {401, 404}

@@ -129,22 +129,25 @@ def test_a_cursor_longer_than_the_limit_is_refused_before_decoding() -> None:
         decode_cursor(cursor, SCOPE)
 
 
-@pytest.mark.xfail(
-    reason="known gap: cursors are not signed, so a well-formed cursor with an edited position "
-    "is accepted and the page's position keys start where the editor chose",
-    strict=True,
-)
-def test_a_cursor_whose_position_was_edited_is_refused() -> None:
-    # GIVEN a cursor the service issued, decoded, its position changed, and encoded again
+@pytest.mark.parametrize("field", [1, 2], ids=["position", "store-key"])
+def test_a_cursor_whose_position_or_key_was_edited_is_refused(field: int) -> None:
+    # GIVEN a cursor the service issued, decoded, one field changed, and encoded again
     issued = encode_cursor(100, "417", SCOPE)
-    version, _position, key, scope = json.loads(
-        base64.urlsafe_b64decode(issued + "=" * (-len(issued) % 4))
-    )
-    edited = raw_cursor([version, 5, key, scope])
+    payload = json.loads(base64.urlsafe_b64decode(issued + "=" * (-len(issued) % 4)))
+    payload[field] = 5 if field == 1 else "5"
+    edited = raw_cursor(payload)
 
-    # THEN the service refuses it, as pagination.py's docstring promises for tampered cursors
-    with pytest.raises(InvalidCursorError):
+    # THEN the service refuses it: the tag no longer matches
+    with pytest.raises(InvalidCursorError, match="altered"):
         decode_cursor(edited, SCOPE)
+
+
+def test_a_cursor_minted_under_another_secret_is_refused() -> None:
+    # GIVEN the same filters, but the scope of a deployment with another secret
+    cursor = encode_cursor(100, "417", scope_of("secret-a", "records", "c1"))
+
+    with pytest.raises(InvalidCursorError):
+        decode_cursor(cursor, scope_of("secret-b", "records", "c1"))
 
 
 # -- pages -----------------------------------------------------------------------------------------

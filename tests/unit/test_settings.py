@@ -252,3 +252,13 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_build_validates_like_the_environment() -> None:
     with pytest.raises(ConfigurationError, match="TRIGGERSQS_MAX_BODY_BYTES"):
         Settings.build(max_body_bytes=0)
+
+
+@pytest.mark.parametrize("value", [",", " , ,"])
+def test_a_queue_list_of_only_separators_is_refused_rather_than_accepting_any_queue(
+    value: str,
+) -> None:
+    message = refusal({"TRIGGERSQS_QUEUE_ARNS": value})
+
+    assert "TRIGGERSQS_QUEUE_ARNS" in message
+    assert "names no queue ARN" in message

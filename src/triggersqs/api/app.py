@@ -62,6 +62,11 @@ def create_app(service: RecordService, *, api_key: str | None = None) -> FastAPI
         version=__version__,
         description="Commands consumed from SQS, stored exactly once.",
         generate_unique_id_function=_route_name,
+        # With a key, the schema is served below behind it, and the browsable docs are off: the
+        # Swagger page could not send the key when it fetches the schema.
+        openapi_url=None if api_key else "/openapi.json",
+        docs_url=None if api_key else "/docs",
+        redoc_url=None if api_key else "/redoc",
     )
     _add_error_handlers(app)
     app.include_router(_health_router(service))
@@ -70,6 +75,12 @@ def create_app(service: RecordService, *, api_key: str | None = None) -> FastAPI
     if api_key:
         responses[401] = {"model": schemas.ErrorOut, "description": "Missing or wrong API key."}
     app.include_router(_data_router(service), dependencies=protected, responses=responses)
+    if api_key:
+
+        @app.get("/openapi.json", dependencies=protected, include_in_schema=False)
+        def openapi() -> dict[str, Any]:
+            return app.openapi()
+
     return app
 
 

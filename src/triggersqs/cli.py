@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_send(commands)
     _add_records(commands)
     _add_invoke(commands)
+    _add_create_table(commands)
     return parser
 
 
@@ -173,6 +174,19 @@ def _add_invoke(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     invoke.set_defaults(run=_invoke)
 
 
+def _add_create_table(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    create = commands.add_parser(
+        "create-table",
+        help="create the DynamoDB table (on-demand) the dynamodb store uses",
+        description="Create TRIGGERSQS_DYNAMODB_TABLE (or --table) with the schema the store"
+        " needs, on-demand capacity, and wait until it is active. Does nothing if it exists."
+        " The endpoint, region and credentials come from the usual AWS sources"
+        " (AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local).",
+    )
+    create.add_argument("--table", default=None, help="default: TRIGGERSQS_DYNAMODB_TABLE")
+    create.set_defaults(run=_create_table)
+
+
 # -- commands ------------------------------------------------------------------------------------
 
 
@@ -285,7 +299,10 @@ def _records(args: argparse.Namespace) -> int:
 
 def _invoke(args: argparse.Namespace) -> int:
     from triggersqs.context import LocalContext
-    from triggersqs.lambda_handler import handler
+    from triggersqs.lambda_handler import app, handler
+    from triggersqs.logs import configure_logging
+
+    configure_logging(app.settings.log_level, stream=sys.stderr)  # stdout carries the response
 
     text = sys.stdin.read() if args.event == "-" else Path(args.event).read_text(encoding="utf-8")
     try:
@@ -294,6 +311,18 @@ def _invoke(args: argparse.Namespace) -> int:
         raise ConfigurationError(f"{args.event} is not JSON: {exc}") from None
     response = handler(event, LocalContext.with_timeout(args.timeout))
     print(json.dumps(response, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _create_table(args: argparse.Namespace) -> int:
+    from triggersqs.bootstrap import build_dynamodb_client
+    from triggersqs.storage.dynamodb import create_table
+
+    table = args.table or _settings().dynamodb_table
+    if not table:
+        raise ConfigurationError("name the table with --table or TRIGGERSQS_DYNAMODB_TABLE")
+    created = create_table(build_dynamodb_client(), table)
+    print(f"table {table} {'created' if created else 'already exists'}")
     return 0
 
 

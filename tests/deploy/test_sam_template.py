@@ -263,6 +263,26 @@ def test_the_zip_function_deploys_the_file_build_lambda_zip_writes(
     assert 'default=ROOT / "dist" / "lambda.zip"' in BUILD_LAMBDA_ZIP.read_text()
 
 
+def test_a_zip_deployment_needs_no_docker_to_check_the_image_function(
+    template: dict[str, Any],
+) -> None:
+    # The SAM CLI ignores Conditions: when the image function is not built, `sam deploy --guided`
+    # asks Docker about its image unless the ImageUri resolves to an ECR URI.
+    image_uri = template["Resources"]["ImageFunction"]["Properties"]["ImageUri"]
+
+    assert image_uri == {
+        "Fn::If": [
+            "HasImageUri",
+            ref("ImageUri"),
+            {"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/triggersqs:latest"},
+        ]
+    }
+    assert template["Parameters"]["ImageUri"]["Default"] == ""
+    assert template["Conditions"]["HasImageUri"] == {
+        "Fn::Not": [{"Fn::Equals": [ref("ImageUri"), ""]}]
+    }
+
+
 def test_sam_build_finds_the_dockerfile_of_the_image_function(template: dict[str, Any]) -> None:
     metadata = template["Resources"]["ImageFunction"]["Metadata"]
 

@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"DynamoDB Local 1.25.1, {os.cpu_count()} CPUs, store max_workers={args.workers},"
         f" added round trip {args.rtt_ms:g} ms"
     )
-    with dynamodb_local() as local, delayed(local, args.rtt_ms) as endpoint:
+    with dynamodb_local(quick_start=False) as local, delayed(local, args.rtt_ms) as endpoint:
         admin = dynamodb_client(endpoint)
         table = f"bench-{uuid.uuid4().hex[:8]}"
         create_table(admin, table)

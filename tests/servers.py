@@ -99,8 +99,12 @@ DYNAMODB_LOCAL = Path(__file__).resolve().parent.parent / ".cache" / "dynamodb-l
 
 
 @contextmanager
-def dynamodb_local() -> Iterator[str]:
-    """DynamoDB Local, in memory, on a free port; yields its endpoint. Needs Java 17+."""
+def dynamodb_local(*, quick_start: bool = True) -> Iterator[str]:
+    """DynamoDB Local, in memory, on a free port; yields its endpoint. Needs Java 17+.
+
+    ``quick_start``: only the JVM's fast compiler and a single-threaded collector, which halves
+    its start and warm-up on two cores (tests); off, its full JIT for long runs (benchmarks).
+    """
     jar = DYNAMODB_LOCAL / "DynamoDBLocal.jar"
     if not jar.is_file():
         raise RuntimeError(
@@ -113,6 +117,7 @@ def dynamodb_local() -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     command = [
         java,
+        *(("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") if quick_start else ()),
         f"-Djava.library.path={DYNAMODB_LOCAL / 'DynamoDBLocal_lib'}",
         "-jar",
         str(jar),

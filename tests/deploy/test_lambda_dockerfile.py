@@ -81,4 +81,5 @@ def test_the_image_holds_the_project_as_a_wheel_compiled_to_bytecode() -> None:
     assert "uv build --wheel" in project
     assert "--no-deps /build/dist/*.whl" in project
     assert "compileall" in project
+    assert '-s /opt/task -p "$LAMBDA_TASK_ROOT"' in project
     assert "--invalidation-mode unchecked-hash /opt/task" in project

@@ -9,6 +9,7 @@ SQS batch and HTTP requests, with the memory store.
 from __future__ import annotations
 
 import json
+import marshal
 import platform
 import stat
 import subprocess
@@ -135,15 +136,26 @@ def test_every_file_in_the_zip_is_readable_by_the_lambda_user(built_zip: Path) -
             assert mode & 0o444 == 0o444, info.filename
 
 
-def test_the_zip_carries_bytecode_python_loads_without_checking_sources(
-    built_zip: Path, task_root: Path
-) -> None:
+def test_the_zip_carries_bytecode_python_loads_without_checking_sources(task_root: Path) -> None:
     tag = sys.implementation.cache_tag
     compiled = task_root / "triggersqs" / "__pycache__" / f"lambda_handler.{tag}.pyc"
 
     assert compiled.exists(), f"no {tag} bytecode in the zip"
-    flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
-    assert flags == UNCHECKED_HASH_PYC
+    data = compiled.read_bytes()
+    assert int.from_bytes(data[4:8], "little") == UNCHECKED_HASH_PYC
+    # Tracebacks name the file where Lambda unpacks it, not the build's scratch folder.
+    code = marshal.loads(data[16:])  # noqa: S302 - bytecode this test run just built
+    assert code.co_filename == "/var/task/triggersqs/lambda_handler.py"
+
+
+def test_the_zip_keeps_no_trace_of_the_machine_that_built_it(built_zip: Path) -> None:
+    # (What would make two builds of the same sources differ.)
+    found = names(built_zip)
+
+    assert ".lock" not in found
+    assert not [name for name in found if name.endswith(("/direct_url.json", "/uv_cache.json"))]
+    with zipfile.ZipFile(built_zip) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
 @pytest.fixture(scope="module")

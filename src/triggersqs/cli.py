@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlparse
 
 from triggersqs import __version__
@@ -267,7 +268,7 @@ def _send(args: argparse.Namespace) -> int:
     elif args.file == "-":
         bodies = lines_of(sys.stdin)
     else:
-        bodies = lines_of(Path(args.file).open(encoding="utf-8"))  # noqa: SIM115 - read lazily
+        bodies = lines_of(_open_text(args.file))
     progress = Progress(sys.stderr, total) if args.command is None else None
     report = send_bodies(
         endpoint.client(), args.queue_url, bodies, group_id=args.group_id, progress=progress
@@ -304,7 +305,11 @@ def _invoke(args: argparse.Namespace) -> int:
 
     configure_logging(app.settings.log_level, stream=sys.stderr)  # stdout carries the response
 
-    text = sys.stdin.read() if args.event == "-" else Path(args.event).read_text(encoding="utf-8")
+    if args.event == "-":
+        text = sys.stdin.read()
+    else:
+        with _open_text(args.event) as file:
+            text = file.read()
     try:
         event = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -324,6 +329,13 @@ def _create_table(args: argparse.Namespace) -> int:
     created = create_table(build_dynamodb_client(), table)
     print(f"table {table} {'created' if created else 'already exists'}")
     return 0
+
+
+def _open_text(path: str) -> TextIO:
+    try:
+        return Path(path).open(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _env_region() -> str | None:

@@ -406,11 +406,6 @@ def test_invoke_refuses_a_file_that_is_not_json(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(
-    reason="known gap: cli._invoke reads the file outside its error handling, so a missing file"
-    " ends in a FileNotFoundError traceback instead of a one-line message",
-    strict=True,
-)
 def test_invoke_refuses_a_missing_file_with_one_clear_line(tmp_path: Path) -> None:
     # GIVEN a path where no file is
     path = tmp_path / "nowhere.json"
@@ -423,12 +418,6 @@ def test_invoke_refuses_a_missing_file_with_one_clear_line(tmp_path: Path) -> No
     assert str(path) in done.stderr
 
 
-@pytest.mark.xfail(
-    reason="known gap: cli._send opens --file outside its error handling, so a missing file"
-    " escapes main() as FileNotFoundError instead of a message and a non-zero status",
-    raises=FileNotFoundError,
-    strict=True,
-)
 def test_send_refuses_a_missing_file_with_one_clear_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,9 +6,10 @@ import logging
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -69,12 +70,12 @@ def create_app(service: RecordService, *, api_key: str | None = None) -> FastAPI
         redoc_url=None if api_key else "/redoc",
     )
     _add_error_handlers(app)
-    app.include_router(_health_router(service))
+    _add_health_routes(app, service)
     protected = [Depends(_bearer_check(api_key))] if api_key else []
     responses = dict(_ERRORS)
     if api_key:
         responses[401] = {"model": schemas.ErrorOut, "description": "Missing or wrong API key."}
-    app.include_router(_data_router(service), dependencies=protected, responses=responses)
+    _add_data_routes(app, service, dependencies=protected, responses=responses)
     if api_key:
 
         @app.get("/openapi.json", dependencies=protected, include_in_schema=False)
@@ -88,33 +89,43 @@ def _route_name(route: APIRoute) -> str:
     return route.name
 
 
-def _health_router(service: RecordService) -> APIRouter:
-    router = APIRouter(tags=["health"])
+# Routes go on the app itself, not on APIRouters it includes: FastAPI builds an included router's
+# routes a second time on the first request, which every Lambda cold start of the HTTP path pays.
 
-    @router.get("/healthcheck", response_model=schemas.HealthcheckOut)
+
+def _add_health_routes(app: FastAPI, service: RecordService) -> None:
+    tags: list[str | Enum] = ["health"]
+
+    @app.get("/healthcheck", response_model=schemas.HealthcheckOut, tags=tags)
     def healthcheck() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"message": "health check"}
 
-    @router.get("/health", response_model=schemas.HealthOut, responses=_ERRORS)
+    @app.get("/health", response_model=schemas.HealthOut, responses=_ERRORS, tags=tags)
     def health() -> dict[str, str]:
         """Readiness: the store answers a query."""
         service.check()
         return {"status": "ok", "store": service.store_name}
 
-    return router
 
-
-def _data_router(service: RecordService) -> APIRouter:
-    router = APIRouter(tags=["messages"])
+def _add_data_routes(
+    app: FastAPI,
+    service: RecordService,
+    *,
+    dependencies: list[Any],
+    responses: dict[int | str, dict[str, Any]],
+) -> None:
+    tags: list[str | Enum] = ["messages"]
     # The routes return Responses of JSON rendered by render.py; response_class=JSONResponse only
     # tells the OpenAPI schema that their 200 answers are application/json of response_model.
 
-    @router.get(
+    @app.get(
         "/records",
         response_model=schemas.RecordPage,
         response_class=JSONResponse,
-        responses=_BAD_CURSOR,
+        responses={**responses, **_BAD_CURSOR},
+        dependencies=dependencies,
+        tags=tags,
     )
     def list_records(  # noqa: PLR0917 - FastAPI maps each parameter to a query parameter
         limit: Limit = 100,
@@ -129,11 +140,13 @@ def _data_router(service: RecordService) -> APIRouter:
         page = service.records(where, cursor=cursor, limit=limit)
         return Response(render_page("messages", page, record_json), media_type=_JSON)
 
-    @router.get(
+    @app.get(
         "/records/{message_id}",
         response_model=schemas.RecordOut,
         response_class=JSONResponse,
-        responses=_NOT_FOUND,
+        responses={**responses, **_NOT_FOUND},
+        dependencies=dependencies,
+        tags=tags,
     )
     def get_record(message_id: str) -> Response:
         """One stored record, with its whole body."""
@@ -142,22 +155,26 @@ def _data_router(service: RecordService) -> APIRouter:
             raise HTTPException(404, f"no record with message id {message_id!r}")
         return Response(render_item(record_json(record)), media_type=_JSON)
 
-    @router.get(
+    @app.get(
         "/rejected",
         response_model=schemas.RejectionPage,
         response_class=JSONResponse,
-        responses=_BAD_CURSOR,
+        responses={**responses, **_BAD_CURSOR},
+        dependencies=dependencies,
+        tags=tags,
     )
     def list_rejected(limit: Limit = 100, cursor: Cursor = None) -> Response:
         """Rejected messages in stored order, with the reason, a page at a time."""
         page = service.rejections(cursor=cursor, limit=limit)
         return Response(render_page("rejected", page, rejection_json), media_type=_JSON)
 
-    @router.get(
+    @app.get(
         "/rejected/{message_id}",
         response_model=schemas.RejectionOut,
         response_class=JSONResponse,
-        responses=_NOT_FOUND,
+        responses={**responses, **_NOT_FOUND},
+        dependencies=dependencies,
+        tags=tags,
     )
     def get_rejected(message_id: str) -> Response:
         """One rejected message, with its whole raw body."""
@@ -165,8 +182,6 @@ def _data_router(service: RecordService) -> APIRouter:
         if rejection is None:
             raise HTTPException(404, f"no rejected message with message id {message_id!r}")
         return Response(render_item(rejection_json(rejection)), media_type=_JSON)
-
-    return router
 
 
 # Module level, not inside _bearer_check: with postponed annotations FastAPI resolves the alias by

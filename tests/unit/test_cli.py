@@ -353,9 +353,9 @@ def test_the_banner_names_the_region_and_a_paste_ready_aws_cli_command() -> None
 
 
 def invoke(event_file: Path | str, **env: str) -> subprocess.CompletedProcess[str]:
-    """``triggersqs invoke`` as a user runs it, with a memory store and quiet logs."""
+    """``triggersqs invoke`` as a user runs it, with a memory store (logs at INFO, on stderr)."""
     environ = {key: value for key, value in os.environ.items() if not key.startswith("TRIGGERSQS_")}
-    environ |= {"TRIGGERSQS_STORE": "memory", "TRIGGERSQS_LOG_LEVEL": "ERROR", **env}
+    environ |= {"TRIGGERSQS_STORE": "memory", "TRIGGERSQS_LOG_LEVEL": "INFO", **env}
     return subprocess.run(
         [str(TRIGGERSQS), "invoke", str(event_file)],
         capture_output=True,
@@ -375,9 +375,11 @@ def test_invoke_prints_the_handlers_response_to_an_sqs_event(tmp_path: Path) -> 
     path.write_text(json.dumps(event), encoding="utf-8")
     # WHEN it is invoked
     done = invoke(path, TRIGGERSQS_INVALID_MESSAGES="retry")
-    # THEN it exits 0 and prints the partial batch response naming the invalid one
+    # THEN it exits 0 and prints only the partial batch response naming the invalid one; the
+    # processing logs go to standard error
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"batchItemFailures": [{"itemIdentifier": "bad-id"}]}
+    assert '"batch processed"' in done.stderr
 
 
 def test_invoke_prints_the_response_to_an_http_event(tmp_path: Path) -> None:
@@ -411,8 +413,9 @@ def test_invoke_refuses_a_missing_file_with_one_clear_line(tmp_path: Path) -> No
     path = tmp_path / "nowhere.json"
     # WHEN it is invoked
     done = invoke(path)
-    # THEN it exits non-zero with one line naming the file, and no traceback
-    assert done.returncode != 0
+    # THEN it exits 2 with one line naming the file, and no traceback
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("triggersqs: ")
     assert str(path) in done.stderr
@@ -425,6 +428,6 @@ def test_send_refuses_a_missing_file_with_one_clear_line(
     path = tmp_path / "nowhere.jsonl"
     # WHEN send is asked to read it
     status = exit_status(["send", "--file", str(path), "--queue-url", AWS_QUEUE])
-    # THEN it exits non-zero, naming the file
-    assert status != 0
+    # THEN it exits 2, naming the file
+    assert status == 2
     assert str(path) in capsys.readouterr().err

@@ -121,7 +121,7 @@ class VisibilityKeeper:
             due = [h for h, since in self._since.items() if now - since >= timeout / 2]
         for chunk in _chunks(due, MAX_RECEIVE):
             try:
-                self._sqs.change_message_visibility_batch(
+                response = self._sqs.change_message_visibility_batch(
                     QueueUrl=self._queue.url,
                     Entries=[
                         {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": timeout}
@@ -131,9 +131,19 @@ class VisibilityKeeper:
             except Exception:
                 logger.warning("could not extend visibility", exc_info=True)
                 continue
+            # A refused entry (an expired receipt handle: the message is already visible to
+            # others) cannot be kept any longer; stop trying, it will come back as a duplicate.
+            refused = {chunk[int(failure["Id"])] for failure in response.get("Failed", [])}
+            if refused:
+                logger.warning(
+                    "visibility extension refused",
+                    extra={"messages": len(refused), "error": response["Failed"][0].get("Code")},
+                )
             with self._lock:
                 for handle in chunk:
-                    if handle in self._since:
+                    if handle in refused:
+                        self._since.pop(handle, None)
+                    elif handle in self._since:
                         self._since[handle] = now
         return len(due)
 

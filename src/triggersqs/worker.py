@@ -7,6 +7,7 @@ store's idempotency by message id keeps every message stored once among them.
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -53,10 +54,19 @@ class SqsEndpoint:
         )
 
 
+_REGION_LABEL = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+
+
 def region_of_queue_url(url: str) -> str | None:
-    """``us-east-1`` from ``https://sqs.us-east-1.amazonaws.com/123456789012/q``, if present."""
-    parts = (urlparse(url).hostname or "").split(".")
-    return parts[1] if len(parts) >= 4 and parts[0] == "sqs" else None
+    """The region named in an SQS queue URL's host, if any.
+
+    ``https://sqs.us-east-1.amazonaws.com/...``, the legacy
+    ``https://us-east-2.queue.amazonaws.com/...`` and VPC endpoint hosts all name it in a label.
+    """
+    labels = (urlparse(url).hostname or "").split(".")
+    if not labels or labels[-1] not in {"com", "cn"} or "amazonaws" not in labels:
+        return None
+    return next((label for label in labels if _REGION_LABEL.match(label)), None)
 
 
 def open_queue(sqs: SQSClient, url: str) -> QueueInfo:

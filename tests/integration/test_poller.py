@@ -690,6 +690,24 @@ def test_the_keeper_forgets_messages_it_let_go(sqs: SQSClient, clock: FakeClock)
     assert keeper.extend_due() == 0
 
 
+def test_the_keeper_stops_holding_a_message_whose_extension_is_refused(
+    sqs: SQSClient, clock: FakeClock
+) -> None:
+    # GIVEN a held message that another consumer has since deleted (its handle is now refused)
+    queue = create_queue(sqs, visibility_timeout=30)
+    send_bodies(sqs, queue.url, [valid()])
+    [message] = sqs.receive_message(QueueUrl=queue.url)["Messages"]
+    keeper = poller(sqs, queue, RecordingHandler(), clock).keeper
+    keeper.hold([message["ReceiptHandle"]])
+    sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
+    # WHEN its extension comes due and SQS refuses it
+    clock.advance(20)
+    assert keeper.extend_due() == 1
+    # THEN the keeper lets it go instead of retrying it forever
+    clock.advance(20)
+    assert keeper.extend_due() == 0
+
+
 def test_release_makes_messages_visible_at_once(sqs: SQSClient, clock: FakeClock) -> None:
     # GIVEN twelve messages in flight with a 30 s timeout
     queue = create_queue(sqs, visibility_timeout=30)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +28,8 @@ from triggersqs.storage.port import RecordFilter
 logger = logging.getLogger("triggersqs.api")
 
 MAX_PAGE = 1000
+NETWORK_STORES = frozenset({"dynamodb"})
+"""Stores that wait on a network: their routes run in FastAPI's thread pool, off the event loop."""
 _FIELD = {"min_length": 1, "max_length": 256}
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Entries per page (1..1000).")]
@@ -70,12 +73,13 @@ def create_app(service: RecordService, *, api_key: str | None = None) -> FastAPI
         redoc_url=None if api_key else "/redoc",
     )
     _add_error_handlers(app)
-    _add_health_routes(app, service)
+    inline = service.store_name not in NETWORK_STORES
+    _add_health_routes(app, service, inline=inline)
     protected = [Depends(_bearer_check(api_key))] if api_key else []
     responses = dict(_ERRORS)
     if api_key:
         responses[401] = {"model": schemas.ErrorOut, "description": "Missing or wrong API key."}
-    _add_data_routes(app, service, dependencies=protected, responses=responses)
+    _add_data_routes(app, service, dependencies=protected, responses=responses, inline=inline)
     if api_key:
 
         @app.get("/openapi.json", dependencies=protected, include_in_schema=False)
@@ -93,15 +97,57 @@ def _route_name(route: APIRoute) -> str:
 # routes a second time on the first request, which every Lambda cold start of the HTTP path pays.
 
 
-def _add_health_routes(app: FastAPI, service: RecordService) -> None:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _get(
+    app: FastAPI,
+    path: str,
+    *,
+    inline: bool,
+    **options: Any,  # noqa: ANN401 - app.get's
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``app.get(path, **options)``; with ``inline``, the route runs on the event loop.
+
+    FastAPI runs a plain function in a worker thread, which costs a thread hand-off per request
+    (and, under Mangum, often a new thread). A local store (SQLite, memory) answers a page in well
+    under a millisecond, less than that hand-off, so its routes run inline; only a store that
+    waits on a network keeps the thread pool, so that one slow answer does not hold the others.
+    """
+    register = app.get(path, **options)
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        if not inline:
+            register(function)
+            return function
+
+        @functools.wraps(function)  # FastAPI reads the parameters through __wrapped__
+        async def run_inline(*args: P.args, **kwargs: P.kwargs) -> R:
+            return function(*args, **kwargs)
+
+        register(run_inline)
+        return function
+
+    return decorate
+
+
+def _add_health_routes(app: FastAPI, service: RecordService, *, inline: bool) -> None:
     tags: list[str | Enum] = ["health"]
 
-    @app.get("/healthcheck", response_model=schemas.HealthcheckOut, tags=tags)
+    @_get(app, "/healthcheck", inline=True, response_model=schemas.HealthcheckOut, tags=tags)
     def healthcheck() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"message": "health check"}
 
-    @app.get("/health", response_model=schemas.HealthOut, responses=_ERRORS, tags=tags)
+    @_get(
+        app,
+        "/health",
+        inline=inline,
+        response_model=schemas.HealthOut,
+        responses=_ERRORS,
+        tags=tags,
+    )
     def health() -> dict[str, str]:
         """Readiness: the store answers a query."""
         service.check()
@@ -114,13 +160,16 @@ def _add_data_routes(
     *,
     dependencies: list[Any],
     responses: dict[int | str, dict[str, Any]],
+    inline: bool,
 ) -> None:
     tags: list[str | Enum] = ["messages"]
     # The routes return Responses of JSON rendered by render.py; response_class=JSONResponse only
     # tells the OpenAPI schema that their 200 answers are application/json of response_model.
 
-    @app.get(
+    @_get(
+        app,
         "/records",
+        inline=inline,
         response_model=schemas.RecordPage,
         response_class=JSONResponse,
         responses={**responses, **_BAD_CURSOR},
@@ -140,8 +189,10 @@ def _add_data_routes(
         page = service.records(where, cursor=cursor, limit=limit)
         return Response(render_page("messages", page, record_json), media_type=_JSON)
 
-    @app.get(
+    @_get(
+        app,
         "/records/{message_id}",
+        inline=inline,
         response_model=schemas.RecordOut,
         response_class=JSONResponse,
         responses={**responses, **_NOT_FOUND},
@@ -155,8 +206,10 @@ def _add_data_routes(
             raise HTTPException(404, f"no record with message id {message_id!r}")
         return Response(render_item(record_json(record)), media_type=_JSON)
 
-    @app.get(
+    @_get(
+        app,
         "/rejected",
+        inline=inline,
         response_model=schemas.RejectionPage,
         response_class=JSONResponse,
         responses={**responses, **_BAD_CURSOR},
@@ -168,8 +221,10 @@ def _add_data_routes(
         page = service.rejections(cursor=cursor, limit=limit)
         return Response(render_page("rejected", page, rejection_json), media_type=_JSON)
 
-    @app.get(
+    @_get(
+        app,
         "/rejected/{message_id}",
+        inline=inline,
         response_model=schemas.RejectionOut,
         response_class=JSONResponse,
         responses={**responses, **_NOT_FOUND},

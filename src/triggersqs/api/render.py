@@ -74,7 +74,12 @@ def render_page(
     key: str, page: Page[T], to_json: Callable[[T], dict[str, Any]], budget: int = BODY_BUDGET
 ) -> bytes:
     """``{key: {"<position>": item, ...}, "next_cursor": ...}``, shortened to fit ``budget``."""
-    pieces = [f'"{entry.position}":{_dumps(to_json(entry.item))}' for entry in page.entries]
+    items = {str(entry.position): to_json(entry.item) for entry in page.entries}
+    # The usual case, a page that fits even at the worst expansion: one call of the C encoder.
+    whole = _dumps({key: items, "next_cursor": page.cursor_after(len(items))}).encode()
+    if _WORST_EXPANSION * len(whole) <= budget:
+        return whole
+    pieces = [f'"{position}":{_dumps(item)}' for position, item in items.items()]
     keep = len(pieces)
     if _WORST_EXPANSION * sum(utf8_size(piece) + 1 for piece in pieces) > budget:
         keep = _fitting(pieces, budget)

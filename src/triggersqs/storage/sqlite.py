@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,7 +35,6 @@ from triggersqs.records import (
     storable_text,
     us_from_utc,
     utc_from_ms,
-    utc_from_us,
     utf8_size,
 )
 from triggersqs.storage.port import RecordFilter, SaveStatus, Slice
@@ -357,6 +357,14 @@ def _first_seq_at_or_after(conn: sqlite3.Connection, table: str, moment_us: int)
     return None if row is None else int(row[0])
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc_from_us(us: int) -> datetime:
+    """``records.utc_from_us``, exact too, in half the time: listings convert one per record."""
+    return _EPOCH + timedelta(microseconds=us)
+
+
 def _record(row: tuple[Any, ...], *, listed: bool = False) -> StoredRecord:
     seq, message_id, command, client_id, queue_arn, sent_at, stored_at, count, group, body, size = (
         row
@@ -367,7 +375,7 @@ def _record(row: tuple[Any, ...], *, listed: bool = False) -> StoredRecord:
         client_id=client_id,
         queue_arn=queue_arn,
         sent_at=utc_from_ms(sent_at),
-        stored_at=utc_from_us(stored_at),
+        stored_at=_utc_from_us(stored_at),
         receive_count=count,
         message_group_id=group,
         body=preview(body) if listed else body,
@@ -382,7 +390,7 @@ def _rejection(row: tuple[Any, ...], *, listed: bool = False) -> StoredRejection
         message_id=message_id,
         queue_arn=queue_arn,
         sent_at=utc_from_ms(sent_at),
-        stored_at=utc_from_us(stored_at),
+        stored_at=_utc_from_us(stored_at),
         receive_count=count,
         reason=reason,
         body=preview(body) if listed else body,

@@ -99,11 +99,15 @@ DYNAMODB_LOCAL = Path(__file__).resolve().parent.parent / ".cache" / "dynamodb-l
 
 
 @contextmanager
-def dynamodb_local(*, quick_start: bool = True) -> Iterator[str]:
-    """DynamoDB Local, in memory, on a free port; yields its endpoint. Needs Java 17+.
+def dynamodb_local(
+    *, quick_start: bool = True, port: int | None = None, db_path: Path | None = None
+) -> Iterator[str]:
+    """DynamoDB Local on ``port`` (a free one by default); yields its endpoint. Needs Java 17+.
 
     ``quick_start``: only the JVM's fast compiler and a single-threaded collector, which halves
     its start and warm-up on two cores (tests); off, its full JIT for long runs (benchmarks).
+    In memory by default; with ``db_path`` (a directory), one shared database kept there, so a
+    server started again on the same directory finds the tables and items of the last one.
     """
     jar = DYNAMODB_LOCAL / "DynamoDBLocal.jar"
     if not jar.is_file():
@@ -113,15 +117,16 @@ def dynamodb_local(*, quick_start: bool = True) -> Iterator[str]:
     java = shutil.which("java")
     if java is None:
         raise RuntimeError("DynamoDB Local needs Java 17 or newer on PATH")
-    port = free_port()
+    port = port or free_port()
     endpoint = f"http://127.0.0.1:{port}"
+    storage = ["-inMemory"] if db_path is None else ["-sharedDb", "-dbPath", str(db_path)]
     command = [
         java,
         *(("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") if quick_start else ()),
         f"-Djava.library.path={DYNAMODB_LOCAL / 'DynamoDBLocal_lib'}",
         "-jar",
         str(jar),
-        "-inMemory",
+        *storage,
         "-disableTelemetry",
         "-port",
         str(port),

@@ -119,7 +119,21 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind (8000)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes serving the same port (1); about one per core, each with its own store"
+        " connection",
+    )
     serve.set_defaults(run=_serve)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _add_send(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -238,7 +252,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from triggersqs.server import serve
 
-    serve(_settings(), host=args.host, port=args.port)
+    serve(_settings(), host=args.host, port=args.port, workers=args.workers)
     return 0
 
 

@@ -28,6 +28,27 @@ DYNAMODB_SERVERS = {"dynamodb-local": "dynamodb_local_endpoint", "moto-dynamodb"
 
 STORES = ["memory", "sqlite", *DYNAMODB_SERVERS]
 
+EMULATOR_FAULTS = {
+    ("moto-dynamodb", "test_concurrent_writers_store_each_message_once"): (
+        "moto's server checks a put's condition and stores the item without a lock, so two"
+        " racing conditional puts of one key can both succeed (about 1 in 5,000 racing puts,"
+        " with plain boto3 calls); DynamoDB does not. DynamoDB Local runs this test, and"
+        " tests/integration/test_dynamodb_store.py races three processes on it."
+    ),
+}
+"""Contract tests an emulator cannot pass through no fault of the store: skipped, with why."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip the tests :data:`EMULATOR_FAULTS` names, on the emulator it names."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or not isinstance(item, pytest.Function):
+            continue
+        reason = EMULATOR_FAULTS.get((callspec.params.get("make_store"), item.originalname))
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
 
 @pytest.fixture(params=STORES)
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:

@@ -299,7 +299,21 @@ class SqliteStore:
                     conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
+            if _read_only(exc):
+                # A connection that opened the file while it was read-only stays read-only:
+                # open a new one next time, so writing resumes once the file is writable again.
+                self._forget_connection()
             raise _translate(exc) from exc
+
+    def _forget_connection(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        conn.close()
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
@@ -315,6 +329,11 @@ def _translate(exc: sqlite3.Error) -> StorageError:
     if isinstance(exc, sqlite3.OperationalError):
         return StorageUnavailableError(f"SQLite: {exc}")
     return StorageError(f"SQLite: {exc}")
+
+
+def _read_only(exc: sqlite3.Error) -> bool:
+    # The primary result code, without the extended part (SQLITE_READONLY_DBMOVED...).
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_READONLY
 
 
 def _last_stored_at(conn: sqlite3.Connection) -> int:

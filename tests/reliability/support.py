@@ -157,12 +157,15 @@ class LogTally:
     reasons: Counter[str]
     """Why records were returned to the queue, from the per-record warning lines."""
     tracebacks: int
+    stored_ids: Counter[str]
+    """How often each message id was logged stored (needs TRIGGERSQS_LOG_LEVEL=DEBUG)."""
 
 
 def tally_logs(workdir: Path) -> LogTally:
     """Add up every worker log in ``workdir``."""
     outcomes: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    stored_ids: Counter[str] = Counter()
     whole = tracebacks = 0
     for path in sorted(workdir.glob("worker-*.log")):
         for line in path.read_text(errors="replace").splitlines():
@@ -180,9 +183,11 @@ def tally_logs(workdir: Path) -> LogTally:
                     outcomes[outcome] += int(entry.get(outcome, 0))
             elif message == "batch failed as a whole":
                 whole += 1
+            elif message == "record stored":
+                stored_ids[str(entry["message_id"])] += 1
             elif entry.get("returned_to_queue") is True and entry.get("reason"):
                 reasons[str(entry["reason"])[:60]] += 1
-    return LogTally(outcomes, whole, reasons, tracebacks)
+    return LogTally(outcomes, whole, reasons, tracebacks, stored_ids)
 
 
 def sqlite_counts(path: Path) -> tuple[int, int]:

@@ -102,6 +102,7 @@ class SqliteStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._setup_lock = threading.Lock()
         self._schema_ready = False
 
     # -- writing ---------------------------------------------------------------------------------
@@ -273,11 +274,15 @@ class SqliteStore:
             cached_statements=256,
         )
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            if not self._schema_ready:
-                conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
-                self._schema_ready = True
+            # One thread at a time: switching a new file to WAL while another connection of
+            # this process begins a transaction can fail at once with "database is locked"
+            # (SQLite skips the busy handler where waiting could deadlock).
+            with self._setup_lock:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA synchronous={self._synchronous}")
+                if not self._schema_ready:
+                    conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+                    self._schema_ready = True
         except BaseException:
             conn.close()
             raise

@@ -120,22 +120,27 @@ class SqliteStore:
         if deadline is not None and time.monotonic() >= deadline:
             return [SaveStatus.FAILED] * len(items)
         with self._transaction() as conn:
-            existing = self._existing_ids(conn, {item.envelope.message_id for item in items})
+            # Text goes in as UTF-8: an unpaired surrogate (a JSON event can carry one) is
+            # escaped, as the DynamoDB store does, instead of failing the whole batch.
+            existing = self._existing_ids(
+                conn, {storable_text(item.envelope.message_id) for item in items}
+            )
             stored_at = max(self._clock(), _last_stored_at(conn))
             statuses: list[SaveStatus] = []
             records: list[tuple[Any, ...]] = []
             rejections: list[tuple[Any, ...]] = []
             for item in items:
                 envelope = item.envelope
-                if envelope.message_id in existing:
+                message_id = storable_text(envelope.message_id)
+                if message_id in existing:
                     statuses.append(SaveStatus.DUPLICATE)
                     continue
-                existing.add(envelope.message_id)
+                existing.add(message_id)
                 statuses.append(SaveStatus.STORED)
                 body = storable_text(envelope.body)
                 common = (
-                    envelope.message_id,
-                    envelope.queue_arn,
+                    message_id,
+                    storable_text(envelope.queue_arn),
                     envelope.sent_at_ms,
                     stored_at,
                     envelope.receive_count,
@@ -146,7 +151,9 @@ class SqliteStore:
                             *common,
                             item.command,
                             item.client_id,
-                            envelope.message_group_id,
+                            None
+                            if envelope.message_group_id is None
+                            else storable_text(envelope.message_group_id),
                             body,
                             utf8_size(body),
                         )
@@ -191,7 +198,7 @@ class SqliteStore:
             row = conn.execute(
                 f"SELECT {_RECORD_COLUMNS}, body, body_bytes"  # noqa: S608 - constant columns
                 " FROM records WHERE message_id = ?",
-                (message_id,),
+                (storable_text(message_id),),
             ).fetchone()
         return None if row is None else _record(row)
 
@@ -201,7 +208,7 @@ class SqliteStore:
             row = conn.execute(
                 f"SELECT {_REJECTION_COLUMNS}, body, body_bytes"  # noqa: S608 - constant columns
                 " FROM rejected WHERE message_id = ?",
-                (message_id,),
+                (storable_text(message_id),),
             ).fetchone()
         return None if row is None else _rejection(row)
 
@@ -213,10 +220,10 @@ class SqliteStore:
         params: list[Any] = [_seq(after)]
         if where.client_id is not None:
             conditions.append("client_id = ?")
-            params.append(where.client_id)
+            params.append(storable_text(where.client_id))
         if where.command is not None:
             conditions.append("command = ?")
-            params.append(where.command)
+            params.append(storable_text(where.command))
         with self._reading() as conn:
             bounds = _seq_bounds(conn, "records", where)
             if bounds is None:

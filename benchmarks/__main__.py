@@ -1,0 +1,334 @@
+"""Run the benchmarks, triggersqs beside the tutorial's naive approach, and print the tables.
+
+    .venv/bin/python -m benchmarks                 # everything (several minutes)
+    .venv/bin/python -m benchmarks --quick         # a smoke run: tiny sizes, seconds
+    .venv/bin/python -m benchmarks --sections cold,read
+
+Prints Markdown tables (and the targets of issue 6, each with its measured ratio), writes every
+figure as JSON to benchmarks/results/, and draws the read-latency chart (a full run draws
+docs/benchmarks-read-latency.png; a quick run draws into benchmarks/results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import ROOT, Table
+
+SECTIONS = ("cold", "batch", "read", "served", "e2e")
+RESULTS = ROOT / "benchmarks" / "results"
+CHART = ROOT / "docs" / "benchmarks-read-latency.png"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of each section to run."""
+
+    cold_runs: int
+    batch_sizes: tuple[int, ...]
+    batch_seconds: float
+    batch_min: int
+    batch_max: int
+    batch_records: int
+    read_sizes: tuple[int, ...]
+    read_calls: int
+    read_seconds: float
+    baseline_seconds: float
+    served_records: int
+    served_seconds: float
+    served_workers: tuple[int, ...]
+    e2e_messages: int
+
+
+FULL = Plan(
+    cold_runs=20,
+    batch_sizes=(10, 100, 1_000, 10_000),
+    batch_seconds=2.0,
+    batch_min=5,
+    batch_max=300,
+    batch_records=60_000,
+    read_sizes=(1_000, 10_000, 100_000, 1_000_000),
+    read_calls=1000,
+    read_seconds=4.0,
+    baseline_seconds=20.0,
+    served_records=1_000_000,
+    served_seconds=10.0,
+    served_workers=(1, 2),
+    e2e_messages=2000,
+)
+QUICK = Plan(
+    cold_runs=2,
+    batch_sizes=(10, 100),
+    batch_seconds=0.1,
+    batch_min=2,
+    batch_max=5,
+    batch_records=500,
+    read_sizes=(1_000, 10_000),
+    read_calls=20,
+    read_seconds=0.3,
+    baseline_seconds=2.0,
+    served_records=10_000,
+    served_seconds=1.0,
+    served_workers=(1,),
+    e2e_messages=20,
+)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    memory = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def targets(tables: dict[str, Table], plan: Plan) -> Table:
+    """Issue 6's targets, each with what this run measured and whether it holds."""
+    table = Table("targets", "Targets (ratios from this run)", ["target", "measured", "met"])
+
+    def add(target: str, measured: str, met: bool) -> None:
+        table.rows.append([target, measured, met])
+
+    if "cold_start" in tables:
+        data = tables["cold_start"].data
+        add(
+            "SQS-path cold start <= 0.35 x baseline",
+            f"{data['sqs_ratio']:.3f} x",
+            data["sqs_ratio"] <= 0.35,
+        )
+        add(
+            "HTTP-path cold start <= 1.0 x baseline",
+            f"{data['http_ratio']:.3f} x",
+            data["http_ratio"] <= 1.0,
+        )
+    if "batch" in tables:
+        per = tables["batch"].data["us_per_record"]
+        base, normal, full = (
+            per["baseline"],
+            per["SQLite synchronous=normal"],
+            per["SQLite synchronous=full"],
+        )
+        if "10" in base:
+            speed = base["10"] / normal["10"]
+            add("batch 10, synchronous=normal: >= 1 x baseline speed", f"{speed:.2f} x", speed >= 1)
+        if "1000" in base:
+            speed = base["1000"] / full["1000"]
+            add(
+                "batch 1,000, synchronous=full: >= 3 x baseline speed", f"{speed:.2f} x", speed >= 3
+            )
+    if "read_api" in tables:
+        data = tables["read_api"].data
+        largest = data["largest"]
+        add(
+            f"100-record page at {largest:,} records < 2 ms median (in process)",
+            f"{data['largest_median_ms']:.2f} ms",
+            data["largest_median_ms"] < 2,
+        )
+        sizes = plan.read_sizes
+        add(
+            f"flat from {sizes[0]:,} to {sizes[-1]:,} records (max/min median <= 1.5)",
+            f"{data['flatness']:.2f}",
+            data["flatness"] <= 1.5,
+        )
+        at = data["results"].get("100000")
+        if at and at["baseline"]:
+            ratio = _median(at["baseline"]["times"]["first"]) / _median(
+                at["ours"]["times"]["first"]
+            )
+            add("at 100,000 records >= 300 x faster than baseline", f"{ratio:.0f} x", ratio >= 300)
+        peaks = [r["ours"]["tracemalloc_peak"] for r in data["results"].values()]
+        rss = [r["ours"]["max_rss"] for r in data["results"].values()]
+        spread = max(peaks) / min(peaks)
+        add(
+            "peak memory independent of the number of records",
+            f"heap per request {min(peaks) / 1e6:.2f}-{max(peaks) / 1e6:.2f} MB,"
+            f" max RSS {min(rss) / 1e6:.0f}-{max(rss) / 1e6:.0f} MB",
+            spread <= 1.5 and max(rss) / min(rss) <= 1.5,
+        )
+    if "served" in tables:
+        best = tables["served"].data["best_page_rps"]
+        add(
+            f"serve: >= 1,500 requests/s for the page at {plan.served_records:,} records",
+            f"{best:,.0f} requests/s",
+            best >= 1500,
+        )
+    return table
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def e2e_table(messages: int) -> Table:
+    """Section 5, from benchmarks.end_to_end."""
+    from benchmarks.end_to_end import run
+
+    rows = run(messages)
+    table = Table(
+        "end_to_end",
+        "5. End to end: from `send` to stored (SQLite), through real processes",
+        ["setup", "messages", "seconds", "messages/s"],
+    )
+    table.rows = [[r["setup"], r["messages"], r["seconds"], r["msg_per_s"]] for r in rows]
+    table.data = {"rows": rows}
+    table.notes = [
+        "The tutorial has no local path from a queue to its handler (it needs AWS), so this"
+        " section has no baseline. benchmarks/end_to_end.py has the details.",
+    ]
+    return table
+
+
+def run(
+    plan: Plan, sections: tuple[str, ...], *, quick: bool, install_wrk: bool
+) -> dict[str, Table]:
+    """Run the chosen sections; each table as it is ready is printed."""
+    from benchmarks import batch, cold_start, read_api, served
+    from benchmarks.datasets import Datasets
+
+    tables: dict[str, Table] = {}
+
+    def done(table: Table, started: float) -> None:
+        table.data["seconds"] = time.perf_counter() - started
+        tables[table.key] = table
+        print(table.markdown() + "\n", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="triggersqs-bench-") as tmp:
+        datasets = Datasets(Path(tmp))
+        if "cold" in sections:
+            started = time.perf_counter()
+            done(cold_start.run(plan.cold_runs), started)
+        if "batch" in sections:
+            started = time.perf_counter()
+            budget = batch.Budget(
+                plan.batch_seconds, plan.batch_min, plan.batch_max, plan.batch_records
+            )
+            done(batch.run(plan.batch_sizes, budget, dynamodb=not quick), started)
+        if "read" in sections:
+            started = time.perf_counter()
+            done(
+                read_api.run(
+                    datasets,
+                    plan.read_sizes,
+                    calls=plan.read_calls,
+                    budget_s=plan.read_seconds,
+                    baseline_budget_s=plan.baseline_seconds,
+                ),
+                started,
+            )
+        if "served" in sections:
+            started = time.perf_counter()
+            table = served.run(
+                datasets.sqlite(plan.served_records),
+                seconds=plan.served_seconds,
+                workers=plan.served_workers,
+                install_wrk=install_wrk,
+            )
+            done(table, started)
+        if "e2e" in sections:
+            started = time.perf_counter()
+            done(e2e_table(plan.e2e_messages), started)
+        if datasets.fill_seconds:
+            for table in tables.values():
+                table.data.setdefault("fill_seconds", datasets.fill_seconds)
+    return tables
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, print, save."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny sizes, seconds")
+    parser.add_argument(
+        "--sections", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}"
+    )
+    parser.add_argument(
+        "--no-install-wrk",
+        action="store_true",
+        help="never apt-get install wrk (a full run tries when wrk is missing and it is root)",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument("--chart", type=Path, default=None, help="where the PNG chart goes")
+    args = parser.parse_args(argv)
+    sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    plan = QUICK if args.quick else FULL
+    about = machine()
+    print(
+        f"Machine: {about['cpus']} CPUs ({about['cpu']}), {about['memory']} RAM,"
+        f" Python {about['python']}, {about['system']}"
+        + (" — quick smoke run, figures not meaningful" if args.quick else "")
+        + "\n",
+        flush=True,
+    )
+    started = time.perf_counter()
+    tables = run(
+        plan, sections, quick=args.quick, install_wrk=not args.quick and not args.no_install_wrk
+    )
+    goal = targets(tables, plan)
+    print(goal.markdown() + "\n")
+    elapsed = time.perf_counter() - started
+    print(f"Total: {elapsed:.0f} s")
+
+    args.results.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    report = {
+        "machine": about,
+        "quick": args.quick,
+        "sections": list(sections),
+        "seconds": elapsed,
+        "tables": {key: table.as_json() for key, table in tables.items()},
+        "targets": goal.as_json(),
+        "markdown": "\n\n".join(t.markdown() for t in [*tables.values(), goal]),
+    }
+    name = f"{'quick' if args.quick else 'full'}-{stamp}.json"
+    for path in (
+        args.results / name,
+        args.results / ("quick.json" if args.quick else "latest.json"),
+    ):
+        path.write_text(json.dumps(report, indent=1, default=str))
+    if "read_api" in tables:
+        from benchmarks.chart import read_latency_chart
+
+        chart = args.chart or (args.results / "read-latency.png" if args.quick else CHART)
+        label = f"{about['cpus']} CPUs, {about['cpu']}, Python {about['python']}"
+        read_latency_chart(tables["read_api"].data["chart"], chart, machine=label)
+        print(f"Chart: {chart}")
+    print(f"Results: {args.results / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Batch processing, warm: microseconds per record, through the handler as Lambda calls it.
+
+triggersqs: ``LambdaApp(settings)(event, context)`` (dispatch, parsing, validation, one
+transaction per batch, duplicate check, the partial batch response, the JSON log line) on the
+SQLite store in both synchronous modes, and on DynamoDB Local when it is installed. The baseline:
+the tutorial's ``lambda_handler(event, context)`` (a pydantic model per record, the file opened
+and appended to per record, never synced). Each batch is a real SQS event shape with fresh
+message ids; the first batch of each size is not timed (warm), then batches are timed one by
+one and the median is reported.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import QUEUE_ARN, Context, Table, median, sqs_batch
+from triggersqs.lambda_app import LambdaApp
+from triggersqs.logs import configure_logging
+from triggersqs.settings import Settings
+from triggersqs.storage.port import MessageStore
+
+SIZES = (10, 100, 1_000, 10_000)
+Handler = Callable[[dict[str, Any], Context], Any]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long to keep timing batches of one size."""
+
+    seconds: float = 2.0
+    min_batches: int = 5
+    max_batches: int = 300
+    max_records: int = 60_000
+
+
+def time_batches(
+    handler: Handler, size: int, budget: Budget, check: Callable[[Any], bool]
+) -> float:
+    """Median seconds per batch of ``size`` fresh messages (after one untimed batch)."""
+    context = Context()
+    first = sqs_batch(size)
+    if not check(handler(first, context)):
+        raise RuntimeError(f"the handler did not store a batch of {size}")
+    times: list[float] = []
+    spent = 0.0
+    limit = max(budget.min_batches, min(budget.max_batches, budget.max_records // size))
+    while len(times) < budget.min_batches or (spent < budget.seconds and len(times) < limit):
+        event = sqs_batch(size)
+        started = time.perf_counter()
+        answer = handler(event, context)
+        elapsed = time.perf_counter() - started
+        if not check(answer):
+            raise RuntimeError(f"the handler did not store a batch of {size}: {answer}")
+        times.append(elapsed)
+        spent += elapsed
+    return median(times)
+
+
+def _all_stored(answer: Any) -> bool:  # noqa: ANN401
+    return bool(answer == {"batchItemFailures": []})
+
+
+def _baseline_done(answer: Any) -> bool:  # noqa: ANN401
+    return answer is None
+
+
+@contextmanager
+def ours(workdir: Path, synchronous: str) -> Iterator[Handler]:
+    """triggersqs's Lambda entry point on a fresh SQLite file, logging as in Lambda (INFO)."""
+    path = workdir / f"batch-{synchronous}.db"
+    settings = Settings.build(store="sqlite", sqlite_path=str(path), sqlite_synchronous=synchronous)
+    app = LambdaApp(settings)
+    try:
+        yield app
+    finally:
+        app.store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def ours_on(store: MessageStore) -> Iterator[Handler]:
+    """triggersqs's Lambda entry point on a given store."""
+    yield LambdaApp(Settings.build(store="memory"), store=store)
+
+
+@contextmanager
+def baseline(workdir: Path) -> Iterator[Handler]:
+    """The tutorial's handler, appending to a fresh log file."""
+    from benchmarks.baseline import lambda_handler, sqs_handler
+
+    log = workdir / "log.txt"
+    sqs_handler.LOG_PATH, sqs_handler.ARN_SOURCE = str(log), QUEUE_ARN
+    try:
+        yield lambda_handler.lambda_handler
+    finally:
+        log.unlink(missing_ok=True)
+
+
+@contextmanager
+def dynamodb_local_store() -> Iterator[MessageStore | None]:
+    """A DynamoDBStore on a fresh table of DynamoDB Local, or None when it is not installed."""
+    from tests.servers import DYNAMODB_LOCAL
+
+    if not (DYNAMODB_LOCAL / "DynamoDBLocal.jar").is_file() or shutil.which("java") is None:
+        yield None
+        return
+    from tests.servers import dynamodb_client, dynamodb_local
+
+    from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table
+
+    with dynamodb_local() as endpoint:
+        client = dynamodb_client(endpoint, max_connections=DEFAULT_MAX_WORKERS)
+        create_table(client, "triggersqs-benchmark")
+        store = DynamoDbStore(client, "triggersqs-benchmark", max_workers=DEFAULT_MAX_WORKERS)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def run(
+    sizes: tuple[int, ...] = SIZES, budget: Budget | None = None, *, dynamodb: bool = True
+) -> Table:
+    """µs per record for each batch size: both SQLite modes, DynamoDB Local, the baseline."""
+    budget = budget or Budget()
+    configure_logging("INFO", stream=io.StringIO())  # as in Lambda: a JSON line per batch
+    seconds: dict[str, dict[int, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="triggersqs-batch-") as tmp:
+        workdir = Path(tmp)
+        for size in sizes:
+            for mode in ("normal", "full"):
+                with ours(workdir, mode) as handler:
+                    label = f"SQLite synchronous={mode}"
+                    seconds.setdefault(label, {})[size] = time_batches(
+                        handler, size, budget, _all_stored
+                    )
+            with baseline(workdir) as handler:
+                seconds.setdefault("baseline", {})[size] = time_batches(
+                    handler, size, budget, _baseline_done
+                )
+        if dynamodb:
+            with dynamodb_local_store() as store:
+                if store is not None:
+                    with ours_on(store) as handler:
+                        small = Budget(budget.seconds, 3, 50, 20_000)
+                        seconds["DynamoDB Local"] = {
+                            size: time_batches(handler, size, small, _all_stored) for size in sizes
+                        }
+    configure_logging("WARNING", stream=io.StringIO())
+    return _table(sizes, seconds)
+
+
+def _table(sizes: tuple[int, ...], seconds: dict[str, dict[int, float]]) -> Table:
+    per_record = {
+        label: {size: value / size * 1e6 for size, value in by_size.items()}
+        for label, by_size in seconds.items()
+    }
+    table = Table(
+        "batch",
+        "2. Batch processing, warm (µs per record, median batch)",
+        ["batch size", "baseline (tutorial)"]
+        + [
+            column
+            for label in per_record
+            if label != "baseline"
+            for column in (f"triggersqs, {label}", "speed-up")
+        ],
+    )
+    for size in sizes:
+        base = per_record["baseline"][size]
+        row: list[Any] = [size, base]
+        for label, values in per_record.items():
+            if label != "baseline":
+                row += [values[size], base / values[size]]
+        table.rows.append(row)
+    table.data = {
+        "us_per_record": {k: {str(s): v for s, v in d.items()} for k, d in per_record.items()}
+    }
+    table.notes = [
+        "speed-up = baseline µs per record / triggersqs µs per record (above 1: triggersqs is"
+        " faster). The baseline appends a repr to a text file and never syncs; triggersqs"
+        " validates each body, checks each message id against the store, and commits the batch"
+        " in one transaction (`full`: fsync at every commit, survives a power cut; `normal`:"
+        " survives a process crash).",
+    ]
+    if "DynamoDB Local" in per_record:
+        table.notes.append(
+            "DynamoDB Local runs on this machine and shares its 2 cores with the client:"
+            " conditional puts, concurrently per batch."
+        )
+    else:
+        table.notes.append("DynamoDB Local is not installed here (scripts/install-dynamodb-local).")
+    return table

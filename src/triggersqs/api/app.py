@@ -6,6 +6,7 @@ import functools
 import logging
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -18,7 +19,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from triggersqs import __version__
-from triggersqs.api import schemas
 from triggersqs.api.render import record_json, rejection_json, render_item, render_page
 from triggersqs.errors import InvalidCursorError, StorageError
 from triggersqs.pagination import MAX_CURSOR_CHARS
@@ -47,20 +47,60 @@ Until = Annotated[
     datetime | None, Query(description="Only records stored before this ISO 8601 time.")
 ]
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    503: {"model": schemas.ErrorOut, "description": "The store cannot be reached."},
-}
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": schemas.ErrorOut, "description": "No such message."}
-}
-_BAD_CURSOR: dict[int | str, dict[str, Any]] = {
-    400: {"model": schemas.ErrorOut, "description": "The cursor is invalid for this listing."}
+_ERROR_ANSWERS = {
+    400: "The cursor is invalid for this listing.",
+    401: "Missing or wrong API key.",
+    404: "No such message.",
+    503: "The store cannot be reached.",
 }
 _JSON = "application/json"
 
 
 def create_app(service: RecordService, *, api_key: str | None = None) -> FastAPI:
-    """The API over ``service``; every route but the health checks needs ``api_key`` if set."""
+    """The API over ``service``; every route but the health checks needs ``api_key`` if set.
+
+    The app that serves is built without its routes' response models: they only describe the
+    answers in the OpenAPI schema (the routes render their own JSON), and building them costs the
+    HTTP path's Lambda cold start about 40 ms. The schema comes, on its first request, from the
+    same routes built with them.
+    """
+    app = _build(service, api_key, _Docs(documented=False))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _build(service, api_key, _Docs(documented=True)).openapi()
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+@dataclass(frozen=True, slots=True)
+class _Docs:
+    """What routes document beyond their parameters: response models and error answers."""
+
+    documented: bool
+
+    def model(self, name: str) -> Any:  # noqa: ANN401 - a pydantic model class, or None
+        """The wire schema ``name`` of triggersqs.api.schemas; None (no model) when undocumented."""
+        if not self.documented:
+            return None
+        from triggersqs.api import schemas
+
+        return getattr(schemas, name)
+
+    def errors(self, *codes: int) -> dict[int | str, dict[str, Any]]:
+        """The error answers with these status codes, in this order."""
+        if not self.documented:
+            return {}
+        from triggersqs.api import schemas
+
+        return {
+            code: {"model": schemas.ErrorOut, "description": _ERROR_ANSWERS[code]} for code in codes
+        }
+
+
+def _build(service: RecordService, api_key: str | None, docs: _Docs) -> FastAPI:
     app = FastAPI(
         title="triggersqs",
         version=__version__,
@@ -74,12 +114,10 @@ def create_app(service: RecordService, *, api_key: str | None = None) -> FastAPI
     )
     _add_error_handlers(app)
     inline = service.store_name not in NETWORK_STORES
-    _add_health_routes(app, service, inline=inline)
+    _add_health_routes(app, service, inline=inline, docs=docs)
     protected = [Depends(_bearer_check(api_key))] if api_key else []
-    responses = dict(_ERRORS)
-    if api_key:
-        responses[401] = {"model": schemas.ErrorOut, "description": "Missing or wrong API key."}
-    _add_data_routes(app, service, dependencies=protected, responses=responses, inline=inline)
+    errors = (503, 401) if api_key else (503,)
+    _add_data_routes(app, service, dependencies=protected, errors=errors, inline=inline, docs=docs)
     if api_key:
 
         @app.get("/openapi.json", dependencies=protected, include_in_schema=False)
@@ -132,10 +170,10 @@ def _get(
     return decorate
 
 
-def _add_health_routes(app: FastAPI, service: RecordService, *, inline: bool) -> None:
+def _add_health_routes(app: FastAPI, service: RecordService, *, inline: bool, docs: _Docs) -> None:
     tags: list[str | Enum] = ["health"]
 
-    @_get(app, "/healthcheck", inline=True, response_model=schemas.HealthcheckOut, tags=tags)
+    @_get(app, "/healthcheck", inline=True, response_model=docs.model("HealthcheckOut"), tags=tags)
     def healthcheck() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"message": "health check"}
@@ -144,8 +182,8 @@ def _add_health_routes(app: FastAPI, service: RecordService, *, inline: bool) ->
         app,
         "/health",
         inline=inline,
-        response_model=schemas.HealthOut,
-        responses=_ERRORS,
+        response_model=docs.model("HealthOut"),
+        responses=docs.errors(503),
         tags=tags,
     )
     def health() -> dict[str, str]:
@@ -159,8 +197,9 @@ def _add_data_routes(
     service: RecordService,
     *,
     dependencies: list[Any],
-    responses: dict[int | str, dict[str, Any]],
+    errors: tuple[int, ...],
     inline: bool,
+    docs: _Docs,
 ) -> None:
     tags: list[str | Enum] = ["messages"]
     # The routes return Responses of JSON rendered by render.py; response_class=JSONResponse only
@@ -170,9 +209,9 @@ def _add_data_routes(
         app,
         "/records",
         inline=inline,
-        response_model=schemas.RecordPage,
+        response_model=docs.model("RecordPage"),
         response_class=JSONResponse,
-        responses={**responses, **_BAD_CURSOR},
+        responses=docs.errors(*errors, 400),
         dependencies=dependencies,
         tags=tags,
     )
@@ -193,9 +232,9 @@ def _add_data_routes(
         app,
         "/records/{message_id}",
         inline=inline,
-        response_model=schemas.RecordOut,
+        response_model=docs.model("RecordOut"),
         response_class=JSONResponse,
-        responses={**responses, **_NOT_FOUND},
+        responses=docs.errors(*errors, 404),
         dependencies=dependencies,
         tags=tags,
     )
@@ -210,9 +249,9 @@ def _add_data_routes(
         app,
         "/rejected",
         inline=inline,
-        response_model=schemas.RejectionPage,
+        response_model=docs.model("RejectionPage"),
         response_class=JSONResponse,
-        responses={**responses, **_BAD_CURSOR},
+        responses=docs.errors(*errors, 400),
         dependencies=dependencies,
         tags=tags,
     )
@@ -225,9 +264,9 @@ def _add_data_routes(
         app,
         "/rejected/{message_id}",
         inline=inline,
-        response_model=schemas.RejectionOut,
+        response_model=docs.model("RejectionOut"),
         response_class=JSONResponse,
-        responses={**responses, **_NOT_FOUND},
+        responses=docs.errors(*errors, 404),
         dependencies=dependencies,
         tags=tags,
     )

@@ -105,6 +105,7 @@ def machine() -> dict[str, Any]:
         "memory": memory,
         "python": platform.python_version(),
         "system": platform.platform(),
+        "load_average": [round(load, 2) for load in os.getloadavg()],
     }
 
 
@@ -288,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     about = machine()
     print(
         f"Machine: {about['cpus']} CPUs ({about['cpu']}), {about['memory']} RAM,"
-        f" Python {about['python']}, {about['system']}"
+        f" Python {about['python']}, {about['system']};"
+        f" load average {', '.join(map(str, about['load_average']))} at the start"
         + (" — quick smoke run, figures not meaningful" if args.quick else "")
         + "\n",
         flush=True,
@@ -300,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     goal = targets(tables, plan)
     print(goal.markdown() + "\n")
     elapsed = time.perf_counter() - started
-    print(f"Total: {elapsed:.0f} s")
+    print(f"Total: {elapsed:.0f} s; load average at the end {os.getloadavg()[0]:.2f}")
 
     args.results.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -366,7 +366,7 @@ def test_every_record_has_exactly_one_outcome_and_the_store_agrees(
     figures.add("hostile_outcomes", examples=1)
 
 
-@given(bodies=st.lists(valid_bodies(), min_size=1, max_size=10))
+@given(bodies=st.lists(valid_bodies(), min_size=1, max_size=5))
 def test_valid_messages_round_trip_through_records_byte_for_byte(
     stack: Stack, figures: Figures, bodies: list[str]
 ) -> None:

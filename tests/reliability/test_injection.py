@@ -128,7 +128,7 @@ def no_leak(response: httpx.Response) -> None:
 def listed(api: httpx.Client, **query: str) -> list[str]:
     """The message ids of every record the filtered listing shows, page after page."""
     found: list[str] = []
-    params: dict[str, str | int] = {**query, "limit": 7}
+    params: dict[str, str | int] = {**query, "limit": 10}
     while True:
         response = api.get("/records", params=params)
         no_leak(response)
@@ -154,18 +154,15 @@ def test_a_filter_holding_query_syntax_matches_exactly_that_value_and_nothing_el
         assert got == [row[0] for row in stored.records if row[column] == payload]
         figures.add("injection", requests=1, matched=len(got))
     # ... also combined with a plain value of the other filter, both ways
-    for other in ("c1", "SetStatus"):
-        for query in (
-            {"client_id": payload, "command": other},
-            {"client_id": other, "command": payload},
-        ):
-            got = listed(client, **query)
-            assert got == [
-                row[0]
-                for row in stored.records
-                if row[1] == query["client_id"] and row[2] == query["command"]
-            ]
-            figures.add("injection", requests=1, matched=len(got))
+    both = [{"client_id": payload, "command": "SetStatus"}, {"client_id": "c1", "command": payload}]
+    for query in both:
+        got = listed(client, **query)
+        assert got == [
+            row[0]
+            for row in stored.records
+            if row[1] == query["client_id"] and row[2] == query["command"]
+        ]
+        figures.add("injection", requests=1, matched=len(got))
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

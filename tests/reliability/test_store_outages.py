@@ -77,7 +77,7 @@ def flowing(workdir: Path, size: Size, name: str) -> Iterator[Flow]:
         )
         producer = threading.Thread(
             target=send_paced,
-            args=(sqs, queue.url, [body(c) for c in clients], 6.0 * (size.outages + 1)),
+            args=(sqs, queue.url, [body(c) for c in clients], 4.0 * (size.outages + 1)),
         )
         producer.start()
         try:

@@ -18,6 +18,8 @@ import platform
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +45,7 @@ class Plan:
     read_sizes: tuple[int, ...]
     read_calls: int
     read_seconds: float
+    read_rounds: int
     baseline_seconds: float
     served_records: int
     served_seconds: float
@@ -59,7 +62,8 @@ FULL = Plan(
     batch_records=60_000,
     read_sizes=(1_000, 10_000, 100_000, 1_000_000),
     read_calls=1000,
-    read_seconds=4.0,
+    read_seconds=8.0,
+    read_rounds=4,
     baseline_seconds=20.0,
     served_records=1_000_000,
     served_seconds=10.0,
@@ -76,6 +80,7 @@ QUICK = Plan(
     read_sizes=(1_000, 10_000),
     read_calls=20,
     read_seconds=0.3,
+    read_rounds=2,
     baseline_seconds=2.0,
     served_records=10_000,
     served_seconds=1.0,
@@ -112,6 +117,7 @@ def machine() -> dict[str, Any]:
 def targets(tables: dict[str, Table], plan: Plan) -> Table:
     """Issue 6's targets, each with what this run measured and whether it holds."""
     table = Table("targets", "Targets (ratios from this run)", ["target", "measured", "met"])
+    tables = {key: value for key, value in tables.items() if "failed" not in value.data}
 
     def add(target: str, measured: str, met: bool) -> None:
         table.rows.append([target, measured, met])
@@ -154,7 +160,7 @@ def targets(tables: dict[str, Table], plan: Plan) -> Table:
         sizes = plan.read_sizes
         add(
             f"flat from {sizes[0]:,} to {sizes[-1]:,} records (max/min median <= 1.5)",
-            f"{data['flatness']:.2f}",
+            f"{data['flatness']:.2f} (CPU time: {data['cpu_flatness']:.2f})",
             data["flatness"] <= 1.5,
         )
         at = data["results"].get("100000")
@@ -216,7 +222,14 @@ def run(
 
     tables: dict[str, Table] = {}
 
-    def done(table: Table, started: float) -> None:
+    def section(key: str, title: str, measure: Callable[[], Table]) -> None:
+        started = time.perf_counter()
+        try:
+            table = measure()
+        except Exception as exc:  # noqa: BLE001 - one failed section must not lose the others
+            table = Table(key, f"{title}: FAILED", ["error"], [[f"{type(exc).__name__}: {exc}"]])
+            table.data["failed"] = traceback.format_exc()
+            print(table.data["failed"], file=sys.stderr, flush=True)
         table.data["seconds"] = time.perf_counter() - started
         tables[table.key] = table
         print(table.markdown() + "\n", flush=True)
@@ -224,38 +237,42 @@ def run(
     with tempfile.TemporaryDirectory(prefix="triggersqs-bench-") as tmp:
         datasets = Datasets(Path(tmp))
         if "cold" in sections:
-            started = time.perf_counter()
-            done(cold_start.run(plan.cold_runs), started)
+            section("cold_start", "1. Cold start", lambda: cold_start.run(plan.cold_runs))
         if "batch" in sections:
-            started = time.perf_counter()
             budget = batch.Budget(
                 plan.batch_seconds, plan.batch_min, plan.batch_max, plan.batch_records
             )
-            done(batch.run(plan.batch_sizes, budget, dynamodb=not quick), started)
+            section(
+                "batch",
+                "2. Batch processing",
+                lambda: batch.run(plan.batch_sizes, budget, dynamodb=not quick),
+            )
         if "read" in sections:
-            started = time.perf_counter()
-            done(
-                read_api.run(
+            section(
+                "read_api",
+                "3. Read API",
+                lambda: read_api.run(
                     datasets,
                     plan.read_sizes,
                     calls=plan.read_calls,
                     budget_s=plan.read_seconds,
                     baseline_budget_s=plan.baseline_seconds,
+                    rounds=plan.read_rounds,
                 ),
-                started,
             )
         if "served" in sections:
-            started = time.perf_counter()
-            table = served.run(
-                datasets.sqlite(plan.served_records),
-                seconds=plan.served_seconds,
-                workers=plan.served_workers,
-                install_wrk=install_wrk,
+            section(
+                "served",
+                "4. Served API",
+                lambda: served.run(
+                    datasets.sqlite(plan.served_records),
+                    seconds=plan.served_seconds,
+                    workers=plan.served_workers,
+                    install_wrk=install_wrk,
+                ),
             )
-            done(table, started)
         if "e2e" in sections:
-            started = time.perf_counter()
-            done(e2e_table(plan.e2e_messages), started)
+            section("end_to_end", "5. End to end", lambda: e2e_table(plan.e2e_messages))
         if datasets.fill_seconds:
             for table in tables.values():
                 table.data.setdefault("fill_seconds", datasets.fill_seconds)

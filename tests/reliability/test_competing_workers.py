@@ -3,7 +3,7 @@ twice: exact counts. On a standard queue the two sends are two SQS messages (two
 so each is stored twice and no message id once more; on a FIFO queue the second send carries the
 same deduplication id, SQS drops it, and each is stored once.
 
-Suite: 300 messages sent twice. `scripts/soak`: 3,000 sent twice.
+Suite: 300 messages sent twice. `scripts/soak`: 2,000 sent twice.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_four_workers_with_every_message_sent_twice_store_exact_counts(
     tmp_path: Path, soak: bool, figures: Figures, fifo: bool
 ) -> None:
     # GIVEN four workers consuming one queue into one SQLite file
-    total = 3_000 if soak else 300
+    total = 2_000 if soak else 300
     clients = [f"client-{n:06d}" for n in range(total)]
     expected = total if fifo else 2 * total
     database = tmp_path / "triggersqs.db"
@@ -69,14 +69,19 @@ def test_four_workers_with_every_message_sent_twice_store_exact_counts(
     with dev_stack(tmp_path, "--concurrency", "0") as stack, ExitStack() as workers:
         sqs = stack.sqs()
         queue = make_queue(sqs, "competing", max_receive_count=10, visibility_timeout=5, fifo=fifo)
+        errors: list[str] = []
+        if fifo:
+            # moto forgets a deduplication id once its message is deleted (SQS keeps it for five
+            # minutes), so on FIFO both sends land before the workers start.
+            send_twice(sqs, queue.url, clients, fifo=fifo, errors=errors)
         for _ in range(WORKERS):
             workers.enter_context(worker_on(stack, tmp_path, queue.url, env=debug))
 
         # WHEN two producers send every message at the same time
-        errors: list[str] = []
-        send_twice(sqs, queue.url, clients, fifo=fifo, errors=errors)
+        if not fifo:
+            send_twice(sqs, queue.url, clients, fifo=fifo, errors=errors)
         assert errors == []
-        wait_for(lambda: stored_at_least(database, expected), 300, f"{expected} records")
+        wait_for(lambda: stored_at_least(database, expected), 900, f"{expected} records")
         wait_for(lambda: queue_depth(sqs, queue.url) == 0, 120, "the queue to drain")
         dead = drain_bodies(sqs, queue.dlq_url)
         records = stack.all_records()

@@ -3,7 +3,7 @@ twice: exact counts. On a standard queue the two sends are two SQS messages (two
 so each is stored twice and no message id once more; on a FIFO queue the second send carries the
 same deduplication id, SQS drops it, and each is stored once.
 
-Suite: 300 messages sent twice. `scripts/soak`: 2,000 sent twice.
+Suite: 300 messages sent twice. `scripts/soak`: 1,000 sent twice.
 """
 
 from __future__ import annotations
@@ -46,8 +46,17 @@ def send_twice(
                     entry["MessageGroupId"] = f"g{(start + offset) % GROUPS}"
                     entry["MessageDeduplicationId"] = client
                 entries.append(entry)
-            response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)  # type: ignore[attr-defined]
-            errors.extend(str(failure) for failure in response.get("Failed", []))
+            for attempt in range(5):
+                try:
+                    response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)  # type: ignore[attr-defined]
+                except Exception as exc:  # noqa: BLE001 - retried, then reported
+                    # moto's threaded server sometimes fails a request under this load
+                    # ("Set changed size during iteration"); a producer sends again.
+                    if attempt == 4:
+                        errors.append(f"{type(exc).__name__}: {exc}")
+                    continue
+                errors.extend(str(failure) for failure in response.get("Failed", []))
+                break
 
     producers = [threading.Thread(target=produce) for _ in range(2)]
     for producer in producers:
@@ -61,7 +70,7 @@ def test_four_workers_with_every_message_sent_twice_store_exact_counts(
     tmp_path: Path, soak: bool, figures: Figures, fifo: bool
 ) -> None:
     # GIVEN four workers consuming one queue into one SQLite file
-    total = 2_000 if soak else 300
+    total = 1_000 if soak else 300
     clients = [f"client-{n:06d}" for n in range(total)]
     expected = total if fifo else 2 * total
     database = tmp_path / "triggersqs.db"

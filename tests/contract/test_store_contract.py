@@ -87,6 +87,20 @@ def test_duplicate_within_one_batch_is_stored_once(store: MessageStore) -> None:
     assert len(all_records(store)) == 2
 
 
+def test_a_batch_mixing_new_and_stored_ids_stores_only_the_new_ones(store: MessageStore) -> None:
+    old_record, old_rejection = new_record(client_id="old"), new_rejection()
+    store.save([old_record, old_rejection])
+    fresh = [new_record(client_id=f"new{i}") for i in range(3)]
+    as_record = new_record(message_id=old_rejection.envelope.message_id, client_id="again")
+    batch: list[Incoming] = [fresh[0], old_record, fresh[1], as_record, old_rejection, fresh[2]]
+
+    statuses = store.save(batch)
+
+    stored, duplicate = SaveStatus.STORED, SaveStatus.DUPLICATE
+    assert statuses == [stored, duplicate, stored, duplicate, duplicate, stored]
+    assert [r.client_id for r in all_records(store)] == ["old", "new0", "new1", "new2"]
+
+
 def test_message_ids_are_unique_across_records_and_rejections(store: MessageStore) -> None:
     rejection = new_rejection()
     same_id_as_record = new_record(message_id=rejection.envelope.message_id)

@@ -6,16 +6,18 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import random
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import envelope
+from tests.factories import envelope, new_record
 from triggersqs.batch import BatchPolicy, BatchProcessor, Outcome
 from triggersqs.errors import StorageUnavailableError
 from triggersqs.records import Envelope, NewRecord
@@ -316,3 +318,37 @@ def test_a_database_that_cannot_be_opened_is_unavailable(tmp_path: Path) -> None
             store.check()
     finally:
         store.close()
+
+
+def test_time_filters_find_the_same_records_as_a_full_scan(tmp_path: Path) -> None:
+    # GIVEN 60 batches stored at irregular times (some sharing a time, the clock once going back)
+    rng = random.Random(7)
+    now = [1_764_000_000_000_000]
+    store = SqliteStore(tmp_path / "times.db", clock=lambda: now[0])
+    for batch in range(60):
+        now[0] += rng.choice([0, 1, 250, 10_000, 3_000_000, -5_000_000])
+        store.save([new_record(client_id=f"b{batch}") for _ in range(rng.randint(1, 4))])
+    everything = []
+    after = None
+    while True:
+        page = store.list_records(RecordFilter(), after=after, limit=50)
+        everything += page.items
+        if not page.more:
+            break
+        after = page.items[-1].cursor
+    stamps = sorted({r.stored_at for r in everything})
+    edges = [*stamps, stamps[0] - timedelta(seconds=1), stamps[-1] + timedelta(microseconds=1)]
+    edges += [moment + timedelta(microseconds=1) for moment in stamps]
+
+    # WHEN any since/until pair is asked for, THEN the answer is what a full scan finds
+    for _ in range(200):
+        since, until = rng.choice([None, *edges]), rng.choice([None, *edges])
+        expected = [
+            r.message_id
+            for r in everything
+            if (since is None or r.stored_at >= since) and (until is None or r.stored_at < until)
+        ]
+        where = RecordFilter(since=since, until=until)
+        got = [r.message_id for r in store.list_records(where, after=None, limit=1000).items]
+        assert got == expected, (since, until)
+    store.close()

@@ -3,11 +3,14 @@
 Layout and why:
 
 - ``records`` and ``rejected`` are keyed by ``seq`` (the rowid), which gives the stored order;
-  ``message_id`` is UNIQUE in each, and :meth:`SqliteStore.save` checks both tables inside one
-  ``BEGIN IMMEDIATE`` transaction, so a message id is stored once across every process.
+  ``message_id`` is UNIQUE in each. :meth:`SqliteStore.save` inserts with ``INSERT OR IGNORE``
+  inside one ``BEGIN IMMEDIATE`` transaction, so the unique index itself is the duplicate check
+  (no lookup before each insert), and looks the batch's ids up in the *other* table (skipped
+  while it is empty), so a message id is stored once across both kinds and every process.
 - ``stored_at`` never decreases along ``seq`` (a save takes the maximum of the clock and the
-  last value), so a ``since``/``until`` filter turns into a ``seq`` range found through the
-  ``stored_at`` index, and every page is one range scan of an index: no page reads the whole file.
+  last value), so a ``since``/``until`` filter turns into a ``seq`` range by a binary search on
+  the rowid, with no ``stored_at`` index to update at every insert; every page is then one range
+  scan: no page reads the whole file.
 - WAL lets readers (``serve``) run beside the writer (``worker``); ``synchronous=FULL`` syncs the
   WAL at every commit, so a record reported stored survives a power cut.
 """
@@ -55,7 +58,6 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_by_client ON records (client_id, seq);
 CREATE INDEX IF NOT EXISTS records_by_command ON records (command, seq);
-CREATE INDEX IF NOT EXISTS records_by_stored_at ON records (stored_at);
 CREATE TABLE IF NOT EXISTS rejected (
     seq INTEGER PRIMARY KEY,
     message_id TEXT NOT NULL UNIQUE,
@@ -67,7 +69,6 @@ CREATE TABLE IF NOT EXISTS rejected (
     body TEXT NOT NULL,
     body_bytes INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS rejected_by_stored_at ON rejected (stored_at);
 """
 
 _RECORD_COLUMNS = (
@@ -120,22 +121,19 @@ class SqliteStore:
         if deadline is not None and time.monotonic() >= deadline:
             return [SaveStatus.FAILED] * len(items)
         with self._transaction() as conn:
-            # Text goes in as UTF-8: an unpaired surrogate (a JSON event can carry one) is
-            # escaped, as the DynamoDB store does, instead of failing the whole batch.
-            existing = self._existing_ids(
-                conn, {storable_text(item.envelope.message_id) for item in items}
-            )
             stored_at = max(self._clock(), _last_stored_at(conn))
             statuses: list[SaveStatus] = []
-            records: list[tuple[Any, ...]] = []
-            rejections: list[tuple[Any, ...]] = []
-            for item in items:
+            rows: dict[str, list[tuple[int, tuple[Any, ...]]]] = {"records": [], "rejected": []}
+            seen: set[str] = set()
+            for index, item in enumerate(items):
                 envelope = item.envelope
+                # Text goes in as UTF-8: an unpaired surrogate (a JSON event can carry one) is
+                # escaped, as the DynamoDB store does, instead of failing the whole batch.
                 message_id = storable_text(envelope.message_id)
-                if message_id in existing:
+                if message_id in seen:
                     statuses.append(SaveStatus.DUPLICATE)
                     continue
-                existing.add(message_id)
+                seen.add(message_id)
                 statuses.append(SaveStatus.STORED)
                 body = storable_text(envelope.body)
                 common = (
@@ -146,49 +144,22 @@ class SqliteStore:
                     envelope.receive_count,
                 )
                 if isinstance(item, NewRecord):
-                    records.append(
-                        (
-                            *common,
-                            item.command,
-                            item.client_id,
-                            None
-                            if envelope.message_group_id is None
-                            else storable_text(envelope.message_group_id),
-                            body,
-                            utf8_size(body),
-                        )
+                    group = envelope.message_group_id
+                    row = (
+                        *common,
+                        item.command,
+                        item.client_id,
+                        None if group is None else storable_text(group),
+                        body,
+                        utf8_size(body),
                     )
+                    rows["records"].append((index, row))
                 else:
-                    rejections.append((*common, item.reason, body, utf8_size(body)))
-            if records:
-                conn.executemany(
-                    "INSERT INTO records (message_id, queue_arn, sent_at, stored_at, receive_count,"
-                    " command, client_id, message_group_id, body, body_bytes)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    records,
-                )
-            if rejections:
-                conn.executemany(
-                    "INSERT INTO rejected (message_id, queue_arn, sent_at, stored_at,"
-                    " receive_count, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    rejections,
-                )
+                    rows["rejected"].append((index, (*common, item.reason, body, utf8_size(body))))
+            for table, other in (("records", "rejected"), ("rejected", "records")):
+                for index in _insert(conn, table, other, rows[table]):
+                    statuses[index] = SaveStatus.DUPLICATE
         return statuses
-
-    @staticmethod
-    def _existing_ids(conn: sqlite3.Connection, ids: set[str]) -> set[str]:
-        found: set[str] = set()
-        pending = list(ids)
-        for start in range(0, len(pending), _IN_CHUNK):
-            chunk = pending[start : start + _IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                f"SELECT message_id FROM records WHERE message_id IN ({marks})"  # noqa: S608
-                f" UNION ALL SELECT message_id FROM rejected WHERE message_id IN ({marks})",
-                chunk + chunk,
-            )
-            found.update(row[0] for row in rows)
-        return found
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -348,13 +319,68 @@ def _read_only(exc: sqlite3.Error) -> bool:
     return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_READONLY
 
 
-def _last_stored_at(conn: sqlite3.Connection) -> int:
-    row = conn.execute(
-        # max(a, b) is NULL when either is: an empty table must count as 0.
-        "SELECT max(coalesce((SELECT max(stored_at) FROM records), 0),"
-        " coalesce((SELECT max(stored_at) FROM rejected), 0))"
-    ).fetchone()
+_INSERT = {
+    "records": "INSERT OR IGNORE INTO records (message_id, queue_arn, sent_at, stored_at,"
+    " receive_count, command, client_id, message_group_id, body, body_bytes)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "rejected": "INSERT OR IGNORE INTO rejected (message_id, queue_arn, sent_at, stored_at,"
+    " receive_count, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+}
+
+
+def _insert(
+    conn: sqlite3.Connection, table: str, other: str, rows: list[tuple[int, tuple[Any, ...]]]
+) -> list[int]:
+    """Insert ``rows`` (item index, values) unless their id is stored; the duplicates' indexes."""
+    if not rows:
+        return []
+    duplicates: list[int] = []
+    if _last_seq(conn, other):
+        kept = _ids_in(conn, other, [values[0] for _, values in rows])
+        if kept:
+            duplicates = [index for index, values in rows if values[0] in kept]
+            rows = [(index, values) for index, values in rows if values[0] not in kept]
+    last = _last_seq(conn, table)
+    before = conn.total_changes
+    conn.executemany(_INSERT[table], [values for _, values in rows])
+    if conn.total_changes - before < len(rows):
+        # Some ids were already there: the rows this statement added are the ones after ``last``.
+        added = {
+            message_id
+            for (message_id,) in conn.execute(
+                f"SELECT message_id FROM {table} WHERE seq > ?",  # noqa: S608 - table is ours
+                (last,),
+            )
+        }
+        duplicates += [index for index, values in rows if values[0] not in added]
+    return duplicates
+
+
+def _ids_in(conn: sqlite3.Connection, table: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT message_id FROM {table} WHERE message_id IN ({marks})",  # noqa: S608
+            chunk,
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def _last_seq(conn: sqlite3.Connection, table: str) -> int:
+    row = conn.execute(f"SELECT max(seq) FROM {table}").fetchone()  # noqa: S608 - table is ours
     return int(row[0] or 0)
+
+
+def _last_stored_at(conn: sqlite3.Connection) -> int:
+    # stored_at follows seq, so each table's last row holds its latest: no index needed.
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT stored_at FROM records ORDER BY seq DESC LIMIT 1), 0),"
+        " coalesce((SELECT stored_at FROM rejected ORDER BY seq DESC LIMIT 1), 0))"
+    ).fetchone()
+    return int(row[0])
 
 
 def _seq(cursor: str | None) -> int:
@@ -380,12 +406,23 @@ def _seq_bounds(
 
 
 def _first_seq_at_or_after(conn: sqlite3.Connection, table: str, moment_us: int) -> int | None:
-    row = conn.execute(
-        f"SELECT seq FROM {table} WHERE stored_at >= ?"  # noqa: S608 - table is ours
-        " ORDER BY stored_at, seq LIMIT 1",
-        (moment_us,),
+    """A binary search on the rowid: ``stored_at`` never decreases along ``seq``."""
+    last = conn.execute(
+        f"SELECT seq, stored_at FROM {table} ORDER BY seq DESC LIMIT 1"  # noqa: S608 - ours
     ).fetchone()
-    return None if row is None else int(row[0])
+    if last is None or last[1] < moment_us:
+        return None
+    # Rows up to ``low`` are all before the moment; the row at ``high`` is at or after it.
+    low, high = 0, int(last[0])
+    query = f"SELECT seq, stored_at FROM {table} WHERE seq <= ? ORDER BY seq DESC LIMIT 1"  # noqa: S608
+    while high - low > 1:
+        middle = (low + high) // 2
+        row = conn.execute(query, (middle,)).fetchone()
+        if row is None or row[0] <= low or row[1] < moment_us:
+            low = middle  # nothing at or after the moment up to middle
+        else:
+            high = int(row[0])
+    return high
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

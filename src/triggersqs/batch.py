@@ -194,7 +194,9 @@ def _result(item: Incoming, status: SaveStatus) -> RecordResult:
     if status is SaveStatus.DUPLICATE:
         return RecordResult(message_id, Outcome.DUPLICATE, "message id already stored")
     if status is SaveStatus.FAILED:
-        reason = "not written: the store failed an earlier write of this ordered batch"
+        reason = (
+            "not written: the store refused it, or stopped at an earlier failure or the deadline"
+        )
         return RecordResult(message_id, Outcome.FAILED, reason, acknowledged=False)
     if isinstance(item, NewRejection):
         return RecordResult(message_id, Outcome.REJECTED, item.reason)
@@ -203,25 +205,27 @@ def _result(item: Incoming, status: SaveStatus) -> RecordResult:
 
 def _log(envelopes: Sequence[Envelope], report: BatchReport) -> None:
     debug = logger.isEnabledFor(logging.DEBUG)
-    for envelope, result in zip(envelopes, report.results, strict=True):
-        if result.outcome is Outcome.STORED and not debug:
-            continue
-        level = logging.WARNING if not result.acknowledged else logging.INFO
-        if result.outcome is Outcome.STORED:
-            level = logging.DEBUG
-        logger.log(
-            level,
-            "record %s",
-            result.outcome.value,
-            extra={
-                "message_id": result.message_id,
-                "outcome": result.outcome.value,
-                "reason": result.reason,
-                "returned_to_queue": not result.acknowledged,
-                "receive_count": envelope.receive_count,
-                "queue_arn": envelope.queue_arn,
-            },
-        )
+    # The common batch is all stored: then, below DEBUG, there is no per-record line to write.
+    if debug or report.counts[Outcome.STORED] != len(report.results):
+        for envelope, result in zip(envelopes, report.results, strict=True):
+            if result.outcome is Outcome.STORED and not debug:
+                continue
+            level = logging.WARNING if not result.acknowledged else logging.INFO
+            if result.outcome is Outcome.STORED:
+                level = logging.DEBUG
+            logger.log(
+                level,
+                "record %s",
+                result.outcome.value,
+                extra={
+                    "message_id": result.message_id,
+                    "outcome": result.outcome.value,
+                    "reason": result.reason,
+                    "returned_to_queue": not result.acknowledged,
+                    "receive_count": envelope.receive_count,
+                    "queue_arn": envelope.queue_arn,
+                },
+            )
     logger.info(
         "batch processed",
         extra={

@@ -17,11 +17,12 @@ def is_sqs_event(event: LambdaEvent) -> bool:
     """True when every record says it comes from SQS (CloudFront and S3 events also carry
     ``Records``)."""
     records = event.get("Records")
+    # Events are decoded JSON: records are dicts (a dict check is ~10x cheaper than Mapping's).
     return (
         isinstance(records, list)
         and bool(records)
         and all(
-            isinstance(record, Mapping) and record.get("eventSource") == SQS_EVENT_SOURCE
+            isinstance(record, dict) and record.get("eventSource") == SQS_EVENT_SOURCE
             for record in records
         )
     )
@@ -43,7 +44,7 @@ def _envelope(position: int, record: Mapping[str, Any]) -> Envelope:
     if not isinstance(message_id, str) or not message_id:
         raise UnsupportedEventError(f"SQS record {position} has no messageId")
     attributes = record.get("attributes")
-    if not isinstance(attributes, Mapping):
+    if not isinstance(attributes, dict):
         attributes = {}
     queue_arn = record.get("eventSourceARN")
     body = record.get("body")

@@ -12,7 +12,7 @@ from typing import TextIO
 from urllib.parse import urlparse
 
 from triggersqs import __version__
-from triggersqs.errors import ConfigurationError, TriggerSqsError
+from triggersqs.errors import ConfigurationError, StorageError, TriggerSqsError
 from triggersqs.settings import Settings
 
 Command = Callable[[argparse.Namespace], int]
@@ -234,8 +234,14 @@ def _worker(args: argparse.Namespace) -> int:
     _settings()
 
     def handler() -> Handler:
-        from triggersqs.lambda_handler import handler
+        from triggersqs.lambda_handler import app, handler
 
+        # Build the store now, so a store that cannot work (no table, no region) is refused at
+        # start-up instead of failing every batch into the DLQ.
+        try:
+            app.store.check()
+        except StorageError as exc:  # down for now: records fail and come back until it is up
+            print(f"triggersqs: warning: the store does not answer yet: {exc}", file=sys.stderr)
         return handler
 
     region = args.region or region_of_queue_url(args.queue_url) or _env_region()

@@ -114,3 +114,43 @@ def test_the_worker_refuses_to_start_without_credentials(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "no AWS credentials found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_worker_refuses_a_store_that_cannot_work_before_taking_any_message(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a queue with a message, and a worker configured for DynamoDB with no region for it
+    with dev_stack(tmp_path, "--concurrency", "0") as stack:
+        send_bodies(stack.sqs(), stack.queue_url, [body("waiting")])
+        env = clean_env(
+            AWS_ACCESS_KEY_ID="t",
+            AWS_SECRET_ACCESS_KEY="t",
+            TRIGGERSQS_STORE="dynamodb",
+            TRIGGERSQS_DYNAMODB_TABLE="triggersqs",
+        )
+        # WHEN it starts
+        result = subprocess.run(
+            [
+                TRIGGERSQS,
+                "worker",
+                "--queue-url",
+                stack.queue_url,
+                "--endpoint-url",
+                stack.endpoint,
+                "--region",
+                stack.region,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        # THEN it refuses with one line, and the message is still on the queue, untouched
+        assert result.returncode == 2
+        assert "needs an AWS region" in result.stderr
+        assert "Traceback" not in result.stderr
+        attributes = stack.sqs().get_queue_attributes(
+            QueueUrl=stack.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "1"

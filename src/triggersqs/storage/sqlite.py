@@ -258,6 +258,10 @@ class SqliteStore:
             with self._setup_lock:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute(f"PRAGMA synchronous={self._synchronous}")
+                # Checkpoint every ~40 MB of WAL, not every 4 MB: a hot page (the end of each
+                # index) rewritten by many commits is copied to the file once per checkpoint.
+                # Measured: commit of a 10-record batch 297 -> 181 us (docs/benchmarks.md).
+                conn.execute("PRAGMA wal_autocheckpoint=10000")
                 if not self._schema_ready:
                     conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
                     self._schema_ready = True

@@ -7,6 +7,7 @@ its ``next_cursor`` carries on from the last entry that fits.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -28,8 +29,13 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _iso(moment: datetime | None, timespec: str = "microseconds") -> str | None:
-    if moment is None:
-        return None
+    return None if moment is None else _iso_cached(moment, timespec)
+
+
+# A batch's records share their stored_at, and often their sent_at: a cache hit costs a tenth of
+# a formatting, and a page formats two times per record.
+@functools.lru_cache(maxsize=2048)
+def _iso_cached(moment: datetime, timespec: str) -> str:
     return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 

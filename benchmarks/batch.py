@@ -1,6 +1,6 @@
 """Batch processing, warm: microseconds per record, through the handler as Lambda calls it.
 
-triggersqs: ``LambdaApp(settings)(event, context)`` (dispatch, parsing, validation, one
+triggersqs: ``build_runtime(settings)(event, context)`` (dispatch, parsing, validation, one
 transaction per batch, duplicate check, the partial batch response, the JSON log line) on the
 SQLite store in both synchronous modes, and on DynamoDB Local when it is installed. The baseline:
 the tutorial's ``lambda_handler(event, context)`` (a pydantic model per record, the file opened
@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import QUEUE_ARN, Context, Table, median, sqs_batch
-from triggersqs.lambda_app import LambdaApp
+from triggersqs.bootstrap import build_runtime
+from triggersqs.core.ports import MessageStore
 from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
-from triggersqs.storage.port import MessageStore
 
 SIZES = (10, 100, 1_000, 10_000)
 Handler = Callable[[dict[str, Any], Context], Any]
@@ -77,7 +77,7 @@ def ours(workdir: Path, synchronous: str) -> Iterator[Handler]:
     """triggersqs's Lambda entry point on a fresh SQLite file, logging as in Lambda (INFO)."""
     path = workdir / f"batch-{synchronous}.db"
     settings = Settings.build(store="sqlite", sqlite_path=str(path), sqlite_synchronous=synchronous)
-    app = LambdaApp(settings)
+    app = build_runtime(settings)
     try:
         yield app
     finally:
@@ -89,7 +89,7 @@ def ours(workdir: Path, synchronous: str) -> Iterator[Handler]:
 @contextmanager
 def ours_on(store: MessageStore) -> Iterator[Handler]:
     """triggersqs's Lambda entry point on a given store."""
-    yield LambdaApp(Settings.build(store="memory"), store=store)
+    yield build_runtime(Settings.build(store="memory"), store=store)
 
 
 @contextmanager
@@ -115,7 +115,7 @@ def dynamodb_local_store() -> Iterator[MessageStore | None]:
         return
     from tests.servers import dynamodb_client, dynamodb_local
 
-    from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table
+    from triggersqs.storage.dynamodb.store import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table
 
     with dynamodb_local() as endpoint:
         client = dynamodb_client(endpoint, max_connections=DEFAULT_MAX_WORKERS)

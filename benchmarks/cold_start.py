@@ -150,11 +150,13 @@ def kinds() -> list[Kind]:
 
 def _prepare_templates(templates: Path) -> None:
     """A SQLite file and a tutorial log, each holding the same 100 records."""
-    from triggersqs.lambda_app import LambdaApp
+    from triggersqs.bootstrap import build_runtime
     from triggersqs.settings import Settings
 
-    app = LambdaApp(Settings.build(store="sqlite", sqlite_path=str(templates / "triggersqs.db")))
-    assert app.handle_sqs(sqs_batch(_HTTP_RECORDS), Context()) == {"batchItemFailures": []}
+    app = build_runtime(
+        Settings.build(store="sqlite", sqlite_path=str(templates / "triggersqs.db"))
+    )
+    assert app.sqs(sqs_batch(_HTTP_RECORDS), Context()) == {"batchItemFailures": []}
     app.store.close()
     with (templates / "log.txt").open("w") as log:
         for event_record in sqs_batch(_HTTP_RECORDS)["Records"]:

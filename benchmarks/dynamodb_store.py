@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT))  # run as a script: reuse the tests' server starte
 from tests.factories import new_record  # noqa: E402
 from tests.servers import dynamodb_client, dynamodb_local, free_port  # noqa: E402
 
-from triggersqs.records import NewRecord  # noqa: E402
-from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table  # noqa: E402
-from triggersqs.storage.port import RecordFilter, SaveStatus  # noqa: E402
+from triggersqs.core.ports import RecordFilter, SaveStatus  # noqa: E402
+from triggersqs.core.records import NewRecord  # noqa: E402
+from triggersqs.storage.dynamodb.store import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table  # noqa: E402
 
 CLIENTS = 20
 """Distinct client ids the records are spread over (a client filter matches 1 in 20)."""

@@ -1,6 +1,6 @@
 """Read API: ``GET /records?limit=100`` through the Lambda HTTP path as the store grows.
 
-For each size, a fresh process (so its peak memory is its own) builds triggersqs's ``LambdaApp``
+For each size, a fresh process (so its peak memory is its own) builds triggersqs's ``Runtime``
 on a SQLite file of that many records and times ``handle_http`` on an HTTP API (v2) event: the
 first page, and a deep page (the last 100 records, through a cursor). Another process does the
 same with the tutorial's handler on a log of as many lines (a REST v1 event: its only shape),
@@ -74,13 +74,13 @@ def _max_rss_bytes() -> int:
 
 def child_ours(db: str, count: int, calls: int, budget_s: float) -> dict[str, Any]:
     """In a fresh process: time the first and the deep page of triggersqs over ``db``."""
-    from triggersqs.lambda_app import LambdaApp
-    from triggersqs.pagination import Entry, Page
-    from triggersqs.service import RecordService
+    from triggersqs.bootstrap import build_runtime
+    from triggersqs.core.pagination import Entry, Page
+    from triggersqs.core.ports import RecordFilter
+    from triggersqs.core.service import RecordService
     from triggersqs.settings import Settings
-    from triggersqs.storage.port import RecordFilter
 
-    app = LambdaApp(Settings.build(store="sqlite", sqlite_path=db, log_level="WARNING"))
+    app = build_runtime(Settings.build(store="sqlite", sqlite_path=db, log_level="WARNING"))
     context = Context()
     rss_idle = _max_rss_bytes()
 
@@ -102,11 +102,11 @@ def child_ours(db: str, count: int, calls: int, budget_s: float) -> dict[str, An
     expected_first = {"first": "0", "deep": str(deep_start)}
 
     def request(kind: str) -> dict[str, Any]:
-        return app.handle_http(events[kind], context)
+        return app.http(events[kind], context)
 
     sizes = {}
     for kind, event in events.items():
-        response = app.handle_http(event, context)
+        response = app.http(event, context)
         body = json.loads(response["body"])
         keys = list(body["messages"])
         if (
@@ -316,7 +316,7 @@ def _table(
     }
     calls = min(len(results[count]["ours"]["times"]["first"]) for count in sizes)
     table.notes = [
-        "triggersqs: an HTTP API (v2) event into `LambdaApp.handle_http` (Mangum, FastAPI),"
+        "triggersqs: an HTTP API (v2) event into `Runtime.handle_http` (Mangum, FastAPI),"
         f" SQLite; at least {calls} timed calls per page per size, in {rounds} rounds of a fresh"
         f" process per size. Deep page = the last {PAGE} records, through a cursor.",
         "CPU = the request's CPU time in its thread, which other processes on the machine cannot"

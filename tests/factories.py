@@ -7,7 +7,7 @@ import itertools
 import json
 from typing import Any
 
-from triggersqs.records import Envelope, NewRecord, NewRejection
+from triggersqs.core.records import Envelope, NewRecord, NewRejection
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:triggersqs"
 FIFO_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:triggersqs.fifo"

@@ -10,9 +10,9 @@ import pytest
 
 from tests.contract.conftest import StoreFactory
 from tests.factories import QUEUE_ARN, SENT_AT_MS, body, new_id, new_record, new_rejection
+from triggersqs.core.ports import MessageStore, RecordFilter, SaveStatus
+from triggersqs.core.records import PREVIEW_BYTES, Incoming, StoredRecord, utf8_size
 from triggersqs.errors import InvalidCursorError
-from triggersqs.records import PREVIEW_BYTES, Incoming, StoredRecord, utf8_size
-from triggersqs.storage.port import MessageStore, RecordFilter, SaveStatus
 
 T0_US = 1_764_000_000_000_000  # 2025-11-24T16:00:00Z
 

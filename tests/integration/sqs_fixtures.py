@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from triggersqs.context import LocalContext
-from triggersqs.embedded_sqs import embedded_sqs
-from triggersqs.sqs_wire import QueueInfo
-from triggersqs.worker import open_queue
+from triggersqs.local.context import LocalContext
+from triggersqs.local.embedded_sqs import embedded_sqs
+from triggersqs.local.sqs_wire import QueueInfo
+from triggersqs.local.worker import open_queue
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -27,10 +27,10 @@ from triggersqs.api.schemas import (
     RejectionOut,
     RejectionPage,
 )
-from triggersqs.records import PREVIEW_BYTES, us_from_utc
-from triggersqs.service import RecordService
+from triggersqs.core.records import PREVIEW_BYTES, us_from_utc
+from triggersqs.core.service import RecordService
 from triggersqs.storage.memory import MemoryStore
-from triggersqs.storage.sqlite import SqliteStore
+from triggersqs.storage.sqlite.store import SqliteStore
 
 API_KEY = "test-api-key-0123456789"
 T0 = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)

@@ -26,19 +26,20 @@ import pytest
 
 from tests.factories import body, envelope, new_record, new_rejection
 from tests.servers import dynamodb_client, free_port
-from triggersqs.batch import BatchPolicy, BatchProcessor, Outcome
 from triggersqs.bootstrap import build_store
+from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.outcomes import Outcome
+from triggersqs.core.ports import RecordFilter, SaveStatus
+from triggersqs.core.records import PREVIEW_BYTES, Incoming, NewRecord, utf8_size
 from triggersqs.errors import StorageError, StorageUnavailableError
-from triggersqs.records import PREVIEW_BYTES, Incoming, NewRecord, utf8_size
 from triggersqs.settings import Settings
-from triggersqs.storage.dynamodb import (
+from triggersqs.storage.dynamodb.schema import SHARDS, TABLE_DEFINITION, shard_of
+from triggersqs.storage.dynamodb.store import (
     MAIN_BODY_BYTES,
     PART_BODY_BYTES,
     DynamoDbStore,
     create_table,
 )
-from triggersqs.storage.dynamodb_schema import SHARDS, TABLE_DEFINITION, shard_of
-from triggersqs.storage.port import RecordFilter, SaveStatus
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
@@ -482,13 +483,13 @@ from tests.factories import sqs_event, sqs_record
 
 imported_at_start = "boto3" in sys.modules
 first = entry.handler(sqs_event(sqs_record(), sqs_record("not json")), None)
-store = entry.app.store
+store = entry.runtime.store
 second = entry.handler(sqs_event(sqs_record()), None)
 print(json.dumps({
     "boto3_at_start": imported_at_start,
     "boto3_at_end": "boto3" in sys.modules,
     "botocore_at_end": "botocore" in sys.modules,
-    "store_built_once": entry.app.store is store,
+    "store_built_once": entry.runtime.store is store,
     "responses": [first, second],
 }))
 """
@@ -524,7 +525,7 @@ def test_the_sqlite_lambda_never_imports_boto3(tmp_path: Path) -> None:
     assert (answer["boto3_at_end"], answer["botocore_at_end"]) == (False, False)
 
 
-def test_the_dynamodb_lambda_imports_boto3_on_its_first_batch_and_builds_the_store_once(
+def test_the_dynamodb_lambda_builds_its_client_at_init_and_the_store_once(
     dynamodb_local_endpoint: str, table: str, admin: DynamoDBClient
 ) -> None:
     answer = run_lambda(
@@ -539,7 +540,8 @@ def test_the_dynamodb_lambda_imports_boto3_on_its_first_batch_and_builds_the_sto
     )
 
     assert answer["responses"] == [{"batchItemFailures": []}] * 2
-    assert (answer["boto3_at_start"], answer["boto3_at_end"]) == (False, True)
+    # The client (and its boto3) is built at init, outside the first invocation's time.
+    assert (answer["boto3_at_start"], answer["boto3_at_end"]) == (True, True)
     assert answer["store_built_once"] is True
     stored = admin.scan(TableName=table, Select="COUNT")  # a test may scan; the store never does
     assert stored["Count"] == 3

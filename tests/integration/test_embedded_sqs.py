@@ -1,4 +1,4 @@
-"""The embedded SQS server's speed-ups (triggersqs.embedded_sqs.tune_moto) change no behaviour:
+"""The embedded SQS server's speed-ups (local/embedded_sqs.py, tune_moto) change no behaviour:
 message counts, delays, content-based deduplication, visibility timeouts, timestamps and queue
 re-creation behave as on a stock moto server, which runs as a subprocess where the in-process
 patches cannot reach it."""
@@ -26,7 +26,7 @@ from tests.integration.sqs_fixtures import (
     unique_name,
     wait_for,
 )
-from triggersqs.embedded_sqs import tune_moto
+from triggersqs.local.embedded_sqs import tune_moto
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

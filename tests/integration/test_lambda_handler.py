@@ -21,9 +21,9 @@ from tests.events import (
     SqsEventFactory,
     load_event,
 )
-from triggersqs.context import LocalContext
+from triggersqs.bootstrap import Runtime, build_runtime
 from triggersqs.errors import BatchFailedError, UnsupportedEventError
-from triggersqs.lambda_app import LambdaApp
+from triggersqs.local.context import LocalContext
 from triggersqs.settings import Settings
 
 API_KEY = "lambda-api-key-0123456789"
@@ -31,7 +31,7 @@ STANDARD_QUEUE = "arn:aws:sqs:us-east-2:123456789012:my-queue"  # the queue of s
 FIFO_QUEUE = "arn:aws:sqs:eu-west-1:231436140809:Test.fifo"  # the queue of sqs_fifo.json
 OTHER_QUEUE = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
 
-MakeApp = Callable[..., LambdaApp]
+MakeApp = Callable[..., Runtime]
 
 
 def valid(command: str = "SetStatus", client_id: str = "c79da7ce8e5e") -> str:
@@ -44,12 +44,12 @@ def context(seconds: float = 30.0) -> LocalContext:
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> Iterator[MakeApp]:
-    """A factory of LambdaApps over one SQLite file in tmp_path: ``make_app(**settings)``."""
-    made: list[LambdaApp] = []
+    """A factory of Runtimes over one SQLite file in tmp_path: ``make_app(**settings)``."""
+    made: list[Runtime] = []
 
-    def make(**values: object) -> LambdaApp:
+    def make(**values: object) -> Runtime:
         settings = Settings.build(store="sqlite", sqlite_path=str(tmp_path / "t.db"), **values)
-        made.append(LambdaApp(settings))
+        made.append(build_runtime(settings))
         return made[-1]
 
     yield make
@@ -58,12 +58,12 @@ def make_app(tmp_path: Path) -> Iterator[MakeApp]:
 
 
 @pytest.fixture
-def app(make_app: MakeApp) -> LambdaApp:
+def app(make_app: MakeApp) -> Runtime:
     return make_app()
 
 
 def get(
-    app: LambdaApp,
+    app: Runtime,
     http_event_factory: HttpEventFactory,
     kind: HttpKind,
     path: str,
@@ -79,7 +79,7 @@ def get(
 
 
 def test_the_real_standard_event_is_processed_and_its_invalid_bodies_are_kept(
-    app: LambdaApp, http_event_factory: HttpEventFactory
+    app: Runtime, http_event_factory: HttpEventFactory
 ) -> None:
     # GIVEN the real SQS event from AWS, whose two bodies are not commands
     event = load_event("sqs_standard")
@@ -99,7 +99,7 @@ def test_the_real_standard_event_is_processed_and_its_invalid_bodies_are_kept(
 
 
 def test_an_sqs_batch_is_stored_once_and_served_over_http(
-    app: LambdaApp, sqs_event_factory: SqsEventFactory, http_event_factory: HttpEventFactory
+    app: Runtime, sqs_event_factory: SqsEventFactory, http_event_factory: HttpEventFactory
 ) -> None:
     # GIVEN a batch of two commands, delivered twice (SQS is at-least-once)
     event = sqs_event_factory(valid("SetStatus", "c1"), valid("Reset", "c2"))
@@ -178,7 +178,7 @@ def test_a_batch_arriving_with_too_little_time_left_fails_whole(
 
 
 def test_an_sqs_record_without_a_message_id_makes_the_invocation_fail(
-    app: LambdaApp, sqs_event_factory: SqsEventFactory
+    app: Runtime, sqs_event_factory: SqsEventFactory
 ) -> None:
     event = sqs_event_factory(valid())
     del event["Records"][0]["messageId"]
@@ -192,7 +192,7 @@ def test_an_sqs_record_without_a_message_id_makes_the_invocation_fail(
 
 @pytest.mark.parametrize("kind", HTTP_KINDS)
 def test_every_http_front_door_answers_the_healthcheck(
-    app: LambdaApp, http_event_factory: HttpEventFactory, kind: HttpKind
+    app: Runtime, http_event_factory: HttpEventFactory, kind: HttpKind
 ) -> None:
     assert get(app, http_event_factory, kind, "/healthcheck") == (
         200,
@@ -202,7 +202,7 @@ def test_every_http_front_door_answers_the_healthcheck(
 
 @pytest.mark.parametrize("kind", HTTP_KINDS)
 def test_every_http_front_door_serves_records_with_query_parameters(
-    app: LambdaApp,
+    app: Runtime,
     sqs_event_factory: SqsEventFactory,
     http_event_factory: HttpEventFactory,
     kind: HttpKind,
@@ -234,7 +234,7 @@ def test_every_http_front_door_serves_records_with_query_parameters(
 
 @pytest.mark.parametrize("kind", HTTP_KINDS)
 def test_every_http_front_door_gets_a_json_4xx_for_bad_input(
-    app: LambdaApp, http_event_factory: HttpEventFactory, kind: HttpKind
+    app: Runtime, http_event_factory: HttpEventFactory, kind: HttpKind
 ) -> None:
     for query in ({"limit": "0"}, {"limit": "abc"}, {"cursor": "forged"}, {"since": "soon"}):
         status, body = get(app, http_event_factory, kind, "/records", **query)
@@ -245,7 +245,7 @@ def test_every_http_front_door_gets_a_json_4xx_for_bad_input(
 
 @pytest.mark.parametrize("kind", HTTP_KINDS)
 def test_an_unknown_record_is_a_404_through_every_front_door(
-    app: LambdaApp, http_event_factory: HttpEventFactory, kind: HttpKind
+    app: Runtime, http_event_factory: HttpEventFactory, kind: HttpKind
 ) -> None:
     status, body = get(app, http_event_factory, kind, "/records/no-such-id")
 
@@ -303,7 +303,7 @@ def test_the_api_base_path_strips_a_stage_prefix(
 
 
 def test_health_reports_the_sqlite_store_through_lambda(
-    app: LambdaApp, http_event_factory: HttpEventFactory
+    app: Runtime, http_event_factory: HttpEventFactory
 ) -> None:
     assert get(app, http_event_factory, "alb", "/health") == (
         200,
@@ -326,7 +326,7 @@ def test_health_reports_the_sqlite_store_through_lambda(
     ],
 )
 def test_an_event_neither_sqs_nor_http_is_refused_naming_what_arrived(
-    app: LambdaApp, name: str, named: str
+    app: Runtime, name: str, named: str
 ) -> None:
     assert name in NEITHER_SQS_NOR_HTTP
 
@@ -342,7 +342,7 @@ def test_an_event_neither_sqs_nor_http_is_refused_naming_what_arrived(
     [([], "list"), ("Records", "str"), (None, "NoneType"), (42, "int")],
 )
 def test_an_event_that_is_not_a_json_object_is_refused_naming_its_type(
-    app: LambdaApp, event: object, named: str
+    app: Runtime, event: object, named: str
 ) -> None:
     with pytest.raises(UnsupportedEventError, match=f"got {named}$"):
         app(event, context())
@@ -353,6 +353,7 @@ def test_an_event_that_is_not_a_json_object_is_refused_naming_its_type(
 _INVOKE = """
 import json, sys
 
+before = set(sys.modules)
 from triggersqs.lambda_handler import handler
 
 
@@ -366,14 +367,23 @@ class Context:
 event = json.load(sys.stdin)
 response = handler(event, Context())
 heavy = sorted(name for name in ("fastapi", "starlette", "mangum") if name in sys.modules)
+loaded = {name.partition(".")[0] for name in set(sys.modules) - before}
+packages = sorted(loaded - set(sys.stdlib_module_names))
 with open(sys.argv[1], "w") as out:
-    json.dump({"response": response, "imported": heavy}, out)
+    json.dump({"response": response, "imported": heavy, "packages": packages}, out)
 """
 
+SQS_PATH_PACKAGES = ["pydantic_core", "pythonjsonlogger", "triggersqs", "typing_extensions"]
+"""The only top-level packages an SQS batch on SQLite may load: the handler, the validator's
+engine (pydantic-core, not pydantic's BaseModel machinery) and the JSON log formatter."""
 
-def invoke_fresh(event: dict[str, Any], tmp_path: Path, label: str) -> tuple[Any, list[str], str]:
+
+def invoke_fresh(
+    event: dict[str, Any], tmp_path: Path, label: str
+) -> tuple[Any, list[str], str, list[str]]:
     """Run ``triggersqs.lambda_handler.handler`` once in a new Python; its answer, which of
-    FastAPI/Starlette/Mangum it imported, and its stdout (the log lines)."""
+    FastAPI/Starlette/Mangum it imported, its stdout (the log lines), and every top-level
+    package outside the standard library that it loaded."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TRIGGERSQS_")}
     environ["TRIGGERSQS_SQLITE_PATH"] = str(tmp_path / "cold.db")
     out = tmp_path / f"{label}.json"
@@ -388,14 +398,14 @@ def invoke_fresh(event: dict[str, Any], tmp_path: Path, label: str) -> tuple[Any
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())
-    return result["response"], result["imported"], done.stdout
+    return result["response"], result["imported"], done.stdout, result["packages"]
 
 
 def test_an_sqs_invocation_does_not_import_the_web_stack_and_an_http_one_does(
     tmp_path: Path, sqs_event_factory: SqsEventFactory, http_event_factory: HttpEventFactory
 ) -> None:
     # GIVEN a fresh interpreter (a cold start) WHEN the handler gets an SQS batch
-    response, imported, stdout = invoke_fresh(
+    response, imported, stdout, _ = invoke_fresh(
         sqs_event_factory(valid(), "not json", message_ids=["m1", "m2"]), tmp_path, "sqs"
     )
 
@@ -410,9 +420,23 @@ def test_an_sqs_invocation_does_not_import_the_web_stack_and_an_http_one_does(
     assert [line.get("message_id") for line in lines[:-1]] == ["m2"]
 
     # WHEN another cold start gets an HTTP request THEN the web stack is loaded and answers
-    response, imported, _ = invoke_fresh(
+    response, imported, _, _ = invoke_fresh(
         http_event_factory("function_url", "/records"), tmp_path, "http"
     )
     assert imported == ["fastapi", "mangum", "starlette"]
     assert response["statusCode"] == 200
     assert [m["message_id"] for m in json.loads(response["body"])["messages"].values()] == ["m1"]
+
+
+def test_an_sqs_batch_on_sqlite_loads_only_the_budgeted_packages(
+    tmp_path: Path, sqs_event_factory: SqsEventFactory
+) -> None:
+    # GIVEN a cold start WHEN the handler stores a batch in SQLite
+    response, _, _, packages = invoke_fresh(
+        sqs_event_factory(valid(), valid(), "not json"), tmp_path, "budget"
+    )
+
+    # THEN it loaded no package beyond its budget: no fastapi, starlette, mangum, pydantic (its
+    # BaseModel machinery), boto3, uvicorn or moto
+    assert response == {"batchItemFailures": []}
+    assert packages == SQS_PATH_PACKAGES

@@ -31,13 +31,13 @@ from tests.integration.sqs_fixtures import (
     sqs_server,
     wait_for,
 )
+from triggersqs.bootstrap import Runtime, build_runtime
+from triggersqs.core.ports import RecordFilter
 from triggersqs.errors import ConfigurationError
-from triggersqs.lambda_app import LambdaApp
-from triggersqs.poller import MAX_PAYLOAD_BYTES, Poller, PollerSettings
+from triggersqs.local.poller import MAX_PAYLOAD_BYTES, Poller, PollerSettings
+from triggersqs.local.sqs_wire import QueueInfo
 from triggersqs.settings import Settings
-from triggersqs.sqs_wire import QueueInfo
 from triggersqs.storage.memory import MemoryStore
-from triggersqs.storage.port import RecordFilter
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -86,7 +86,7 @@ def clock() -> FakeClock:
 def poller(
     sqs: SQSClient,
     queue: QueueInfo,
-    handler: RecordingHandler | LambdaApp,
+    handler: RecordingHandler | Runtime,
     clock: FakeClock,
     *,
     batch_size: int = 10,
@@ -220,7 +220,7 @@ def test_a_two_second_visibility_timeout_still_stores_with_the_real_handler(
     queue = create_queue(sqs, visibility_timeout=2)
     ids = send_bodies(sqs, queue.url, [valid(n) for n in range(5)])
     store = MemoryStore()
-    app = LambdaApp(Settings.build(store="memory"), store)
+    app = build_runtime(Settings.build(store="memory"), store=store)
     # WHEN the poller (on the real clock) hands them over
     result = Poller(sqs, queue, app, PollerSettings(wait_time=0)).poll_once()
     # THEN every message is stored and deleted, within the 2 s budget minus the safety margin
@@ -549,7 +549,7 @@ def test_a_carried_fifo_message_never_overtakes_a_failed_one_of_its_group(
     bodies[2] = "not json" + "x" * 900_000
     ids = send_bodies(sqs, queue.url, bodies, group="g")
     store = MemoryStore()
-    app = LambdaApp(Settings.build(store="memory", invalid_messages="retry"), store)
+    app = build_runtime(Settings.build(store="memory", invalid_messages="retry"), store=store)
     the_poller = poller(sqs, queue, app, clock)
     # WHEN the poller polls twice
     first = the_poller.poll_once()
@@ -774,9 +774,9 @@ def test_run_returns_at_once_when_stop_is_already_set(sqs: SQSClient, clock: Fak
 # -- with the real handler ---------------------------------------------------------------------
 
 
-def memory_app() -> tuple[LambdaApp, MemoryStore]:
+def memory_app() -> tuple[Runtime, MemoryStore]:
     store = MemoryStore()
-    return LambdaApp(Settings.build(store="memory"), store), store
+    return build_runtime(Settings.build(store="memory"), store=store), store
 
 
 def test_a_fifo_groups_messages_are_stored_in_send_order(sqs: SQSClient, clock: FakeClock) -> None:

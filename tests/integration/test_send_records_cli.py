@@ -21,10 +21,10 @@ from tests.integration.conftest import uvicorn_in_thread
 from tests.integration.sqs_fixtures import counts, create_queue, sqs_client, sqs_server
 from tests.servers import free_port
 from triggersqs.bootstrap import build_app
-from triggersqs.records import us_from_utc
+from triggersqs.core.records import us_from_utc
+from triggersqs.local.sqs_wire import QueueInfo
 from triggersqs.settings import Settings
-from triggersqs.sqs_wire import QueueInfo
-from triggersqs.storage.sqlite import SqliteStore
+from triggersqs.storage.sqlite.store import SqliteStore
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

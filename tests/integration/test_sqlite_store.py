@@ -18,18 +18,19 @@ from typing import Any
 import pytest
 
 from tests.factories import envelope, new_record
-from triggersqs.batch import BatchPolicy, BatchProcessor, Outcome
+from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.outcomes import Outcome
+from triggersqs.core.ports import RecordFilter, SaveStatus
+from triggersqs.core.records import Envelope, NewRecord
 from triggersqs.errors import StorageUnavailableError
-from triggersqs.records import Envelope, NewRecord
-from triggersqs.storage.port import RecordFilter, SaveStatus
-from triggersqs.storage.sqlite import SqliteStore
+from triggersqs.storage.sqlite.store import SqliteStore
 
 # Runs in another process: save one record, or read one, through the store; print the outcome.
 _OTHER_PROCESS = """
 import json, sys
 from triggersqs.errors import StorageUnavailableError
-from triggersqs.records import Envelope, NewRecord
-from triggersqs.storage.sqlite import SqliteStore
+from triggersqs.core.records import Envelope, NewRecord
+from triggersqs.storage.sqlite.store import SqliteStore
 
 path, action, message_id = sys.argv[1:4]
 store = SqliteStore(path, busy_timeout_ms=2000)

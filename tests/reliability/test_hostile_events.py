@@ -30,14 +30,14 @@ from hypothesis import strategies as st
 from tests.factories import QUEUE_ARN
 from tests.integration.conftest import uvicorn_in_thread
 from tests.reliability.figures import Figures
-from triggersqs.batch import BatchPolicy, BatchProcessor, Outcome
-from triggersqs.bootstrap import build_app
+from triggersqs.aws_lambda.sqs import parse_sqs_event
+from triggersqs.bootstrap import Runtime, build_app, build_runtime
+from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.outcomes import Outcome
+from triggersqs.core.records import PREVIEW_BYTES, storable_text
 from triggersqs.errors import BatchFailedError, UnsupportedEventError
-from triggersqs.lambda_app import LambdaApp
-from triggersqs.records import PREVIEW_BYTES, storable_text
 from triggersqs.settings import Settings
-from triggersqs.sqs_event import parse_sqs_event
-from triggersqs.storage.sqlite import SqliteStore
+from triggersqs.storage.sqlite.store import SqliteStore
 
 MAX_BODY_BYTES = 4096  # small, so that generated bodies cross it
 OTHER_QUEUE = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
@@ -247,7 +247,7 @@ def is_usable(event: object) -> bool:
 @dataclass
 class Stack:
     store: SqliteStore
-    apps: dict[str, LambdaApp]
+    apps: dict[str, Runtime]
     api: httpx.Client
 
 
@@ -263,7 +263,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "allow-list": {"queue_arns": QUEUE_ARN},
     }
     apps = {
-        name: LambdaApp(
+        name: build_runtime(
             Settings.build(**common, max_body_bytes=MAX_BODY_BYTES, log_level="ERROR", **values),
             store=store,
         )

@@ -19,9 +19,9 @@ from tests.integration.conftest import uvicorn_in_thread
 from tests.reliability.figures import Figures
 from tests.servers import dynamodb_client
 from triggersqs.api import create_app
-from triggersqs.service import RecordService
-from triggersqs.storage.port import MessageStore
-from triggersqs.storage.sqlite import SqliteStore
+from triggersqs.core.ports import MessageStore
+from triggersqs.core.service import RecordService
+from triggersqs.storage.sqlite.store import SqliteStore
 
 SQL = [
     "' OR '1'='1",
@@ -97,7 +97,7 @@ def api(
     if request.param == "sqlite":
         store = SqliteStore(tmp_path_factory.mktemp("injection") / "store.db")
     else:
-        from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+        from triggersqs.storage.dynamodb.store import DynamoDbStore, create_table
 
         endpoint: str = request.getfixturevalue("dynamodb_local_endpoint")
         admin = dynamodb_client(endpoint)

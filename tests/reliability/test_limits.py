@@ -20,18 +20,17 @@ from tests.factories import QUEUE_ARN, new_record, sqs_event, sqs_record
 from tests.integration.conftest import uvicorn_in_thread
 from tests.reliability.figures import Figures
 from tests.servers import BIN, free_port, wait_until_answering
-from triggersqs.bootstrap import build_app
-from triggersqs.context import LocalContext
-from triggersqs.lambda_app import LambdaApp
+from triggersqs.bootstrap import Runtime, build_app, build_runtime
+from triggersqs.local.context import LocalContext
 from triggersqs.settings import MAX_SQS_BODY_BYTES, Settings
-from triggersqs.storage.sqlite import SqliteStore
+from triggersqs.storage.sqlite.store import SqliteStore
 
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[LambdaApp]:
-    made = LambdaApp(Settings.build(store="sqlite", sqlite_path=str(tmp_path / "t.db")))
+def app(tmp_path: Path) -> Iterator[Runtime]:
+    made = build_runtime(Settings.build(store="sqlite", sqlite_path=str(tmp_path / "t.db")))
     yield made
     made.store.close()
 
@@ -43,7 +42,7 @@ def valid_body_of(size: int, filler: str = "x") -> str:
 
 
 def test_a_body_over_the_limit_is_rejected_with_its_size_and_kept_whole(
-    app: LambdaApp, figures: Figures
+    app: Runtime, figures: Figures
 ) -> None:
     # GIVEN a batch with a body of exactly the limit and one a byte over it
     at_limit = valid_body_of(MAX_SQS_BODY_BYTES)
@@ -71,7 +70,7 @@ def test_a_body_over_the_limit_is_rejected_with_its_size_and_kept_whole(
 
 @pytest.mark.parametrize("limit", ["1001", "5000", "0", "-1"])
 def test_a_page_size_outside_1_to_1000_is_refused_with_a_reason(
-    app: LambdaApp, limit: str, figures: Figures
+    app: Runtime, limit: str, figures: Figures
 ) -> None:
     response = app(http_event("http_api_v2", "/records", query={"limit": limit}), None)  # type: ignore[arg-type]
 
@@ -82,7 +81,7 @@ def test_a_page_size_outside_1_to_1000_is_refused_with_a_reason(
 
 @pytest.mark.slow
 def test_a_page_over_lambdas_6_mb_is_shortened_and_its_cursor_goes_on_from_there(
-    app: LambdaApp, figures: Figures
+    app: Runtime, figures: Figures
 ) -> None:
     # GIVEN 1,000 records whose 4 KiB previews are quotes: 16 KiB each once Lambda wraps them
     total = 1000

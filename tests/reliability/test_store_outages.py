@@ -33,8 +33,8 @@ from tests.reliability.support import (
     worker_on,
 )
 from tests.servers import dynamodb_client, dynamodb_local, free_port
-from triggersqs.storage.dynamodb import DynamoDbStore, create_table
-from triggersqs.storage.port import RecordFilter
+from triggersqs.core.ports import RecordFilter
+from triggersqs.storage.dynamodb.store import DynamoDbStore, create_table
 
 pytestmark = pytest.mark.slow
 

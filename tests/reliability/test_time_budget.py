@@ -23,12 +23,13 @@ from hypothesis import strategies as st
 from tests.factories import FIFO_QUEUE_ARN, QUEUE_ARN, body
 from tests.reliability.figures import Figures
 from tests.servers import dynamodb_client
-from triggersqs.batch import BatchPolicy, BatchProcessor, BatchReport, Outcome
-from triggersqs.records import Envelope
-from triggersqs.storage import dynamodb as dynamodb_module
-from triggersqs.storage.dynamodb import DynamoDbStore, create_table
-from triggersqs.storage.port import MessageStore, RecordFilter
-from triggersqs.storage.sqlite import SqliteStore
+from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.outcomes import BatchReport, Outcome
+from triggersqs.core.ports import MessageStore, RecordFilter
+from triggersqs.core.records import Envelope
+from triggersqs.storage.dynamodb import store as dynamodb_module
+from triggersqs.storage.dynamodb.store import DynamoDbStore, create_table
+from triggersqs.storage.sqlite.store import SqliteStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 import pytest
 
 from tests.factories import FIFO_QUEUE_ARN, QUEUE_ARN, body, envelope
-from triggersqs.batch import BatchPolicy, BatchProcessor, BatchReport, Outcome
+from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.outcomes import BatchReport, Outcome
+from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
+from triggersqs.core.records import Envelope, Incoming, StoredRecord, StoredRejection
 from triggersqs.errors import StorageUnavailableError
-from triggersqs.records import Envelope, Incoming, StoredRecord, StoredRejection
 from triggersqs.storage.memory import MemoryStore
-from triggersqs.storage.port import RecordFilter, SaveStatus, Slice
 
 OTHER_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
 OTHER_FIFO_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else.fifo"

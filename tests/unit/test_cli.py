@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.events import http_event, sqs_event
-from triggersqs import cli, devstack
-from triggersqs.records_client import table
-from triggersqs.sender import Progress
-from triggersqs.worker import region_of_queue_url
+from triggersqs.cli import app as cli
+from triggersqs.local import dev as devstack
+from triggersqs.local.api_client import table
+from triggersqs.local.sender import Progress
+from triggersqs.local.worker import region_of_queue_url
 
 TRIGGERSQS = Path(sys.executable).parent / "triggersqs"
 KNOWN_COMMANDS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.events import HTTP_KINDS, NEITHER_SQS_NOR_HTTP, HttpKind, http_event, load_event
-from triggersqs.http_event import is_http_event
+from triggersqs.aws_lambda.http import is_http_event
 
 
 @pytest.mark.parametrize("kind", HTTP_KINDS)

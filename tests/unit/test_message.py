@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from triggersqs.message import MAX_FIELD_CHARS, Invalid, parse_body
+from triggersqs.core.message import MAX_FIELD_CHARS, Invalid, parse_body
 
 ONE_MIB = 1_048_576
 

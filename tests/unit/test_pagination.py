@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from triggersqs.errors import InvalidCursorError
-from triggersqs.pagination import (
+from triggersqs.core.pagination import (
     MAX_CURSOR_CHARS,
     Entry,
     Page,
@@ -19,7 +18,8 @@ from triggersqs.pagination import (
     paginate,
     scope_of,
 )
-from triggersqs.storage.port import Slice
+from triggersqs.core.ports import Slice
+from triggersqs.errors import InvalidCursorError
 
 SCOPE = scope_of("records", "c1", None, None, None)
 

@@ -17,12 +17,12 @@ from triggersqs.api.render import (
     render_page,
 )
 from triggersqs.api.schemas import RecordOut, RejectionOut
-from triggersqs.context import LocalContext
-from triggersqs.pagination import decode_cursor
-from triggersqs.records import PREVIEW_BYTES
-from triggersqs.service import RecordService
+from triggersqs.core.pagination import decode_cursor
+from triggersqs.core.ports import RecordFilter
+from triggersqs.core.records import PREVIEW_BYTES
+from triggersqs.core.service import RecordService
+from triggersqs.local.context import LocalContext
 from triggersqs.storage.memory import MemoryStore
-from triggersqs.storage.port import RecordFilter
 
 SIX_MB = 6 * 1024 * 1024
 

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from tests.events import HTTP_KINDS, NEITHER_SQS_NOR_HTTP, http_event, load_event, sqs_event
-from triggersqs.batch import BatchPolicy, BatchProcessor, Outcome
+from triggersqs.aws_lambda.sqs import is_sqs_event, parse_sqs_event
+from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.outcomes import Outcome
+from triggersqs.core.records import Envelope
 from triggersqs.errors import UnsupportedEventError
-from triggersqs.records import Envelope
-from triggersqs.sqs_event import is_sqs_event, parse_sqs_event
 from triggersqs.storage.memory import MemoryStore
 
 

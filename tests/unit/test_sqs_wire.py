@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from triggersqs.sqs_wire import (
+from triggersqs.local.sqs_wire import (
     InvalidBatchResponseError,
     QueueInfo,
     failed_message_ids,

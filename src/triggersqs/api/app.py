@@ -20,10 +20,10 @@ from starlette.exceptions import HTTPException
 
 from triggersqs import __version__
 from triggersqs.api.render import record_json, rejection_json, render_item, render_page
+from triggersqs.core.pagination import MAX_CURSOR_CHARS
+from triggersqs.core.ports import RecordFilter
+from triggersqs.core.service import RecordService
 from triggersqs.errors import InvalidCursorError, StorageError
-from triggersqs.pagination import MAX_CURSOR_CHARS
-from triggersqs.service import RecordService
-from triggersqs.storage.port import RecordFilter
 
 logger = logging.getLogger("triggersqs.api")
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from triggersqs.pagination import Page
-from triggersqs.records import StoredRecord, StoredRejection, utf8_size
+from triggersqs.core.pagination import Page
+from triggersqs.core.records import StoredRecord, StoredRejection, utf8_size
 
 T = TypeVar("T", StoredRecord, StoredRejection)
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from triggersqs.errors import InvalidCursorError
-from triggersqs.records import (
+from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
+from triggersqs.core.records import (
     Incoming,
     NewRecord,
     StoredRecord,
@@ -25,7 +25,7 @@ from triggersqs.records import (
     utc_from_us,
     utf8_size,
 )
-from triggersqs.storage.port import RecordFilter, SaveStatus, Slice
+from triggersqs.errors import InvalidCursorError
 
 T = TypeVar("T", StoredRecord, StoredRejection)
 

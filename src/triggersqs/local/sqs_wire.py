@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from triggersqs.sqs_event import SQS_EVENT_SOURCE
+from triggersqs.aws_lambda.sqs import SQS_EVENT_SOURCE
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from triggersqs.errors import InvalidCursorError, StorageError, StorageUnavailableError
-from triggersqs.records import (
+from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
+from triggersqs.core.records import (
     PREVIEW_BYTES,
     Incoming,
     NewRecord,
@@ -40,7 +40,7 @@ from triggersqs.records import (
     utc_from_ms,
     utf8_size,
 )
-from triggersqs.storage.port import RecordFilter, SaveStatus, Slice
+from triggersqs.errors import InvalidCursorError, StorageError, StorageUnavailableError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -83,7 +83,7 @@ _MAX_CURSOR_DIGITS = 18
 
 
 class SqliteStore:
-    """A :class:`~triggersqs.storage.port.MessageStore` in one SQLite file (stdlib ``sqlite3``).
+    """A :class:`~triggersqs.core.ports.MessageStore` in one SQLite file (stdlib ``sqlite3``).
 
     Each thread gets its own connection; all connections of all processes share the file.
     """

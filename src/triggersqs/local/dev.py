@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shlex
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TextIO
 
-from triggersqs.embedded_sqs import LOOPBACK, embedded_sqs
+from triggersqs.bootstrap import build_runtime
 from triggersqs.errors import ConfigurationError
-from triggersqs.poller import PollerSettings
-from triggersqs.worker import SqsEndpoint, open_queue, start_pollers, stop_on_signals
+from triggersqs.local.embedded_sqs import LOOPBACK, embedded_sqs
+from triggersqs.local.poller import PollerSettings
+from triggersqs.local.worker import SqsEndpoint, open_queue, start_pollers, stop_on_signals
+from triggersqs.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -102,26 +103,24 @@ def banner(queue_url: str, dlq_url: str, api_url: str, endpoint: str, region: st
     )
 
 
-def run_dev(options: DevOptions, out: TextIO = sys.stdout) -> None:
+def run_dev(
+    settings: Settings, options: DevOptions, *, region: str, out: TextIO = sys.stdout
+) -> None:
     """Run the stack until SIGINT or SIGTERM."""
     import uvicorn
 
-    region = region_from(os.environ)
     with embedded_sqs(options.sqs_port) as endpoint:
         sqs_endpoint = SqsEndpoint(endpoint, region, THROWAWAY_KEY, THROWAWAY_KEY)
         sqs = sqs_endpoint.client()
         queue_url, dlq_url = create_queues(sqs, options.visibility_timeout)
         queue = open_queue(sqs, queue_url)
-        # The handler reads TRIGGERSQS_* at import, like a Lambda cold start: accept only this
-        # stack's queue unless the user chose otherwise.
-        os.environ.setdefault("TRIGGERSQS_QUEUE_ARNS", queue.arn)
-        from triggersqs import lambda_handler
-        from triggersqs.bootstrap import build_app
-
-        settings = lambda_handler.app.settings
+        # Accept only this stack's queue unless the settings name others.
+        if not settings.queue_arns:
+            settings = replace(settings, queue_arns=(queue.arn,))
+        runtime = build_runtime(settings)
         api = uvicorn.Server(
             uvicorn.Config(
-                build_app(settings, lambda_handler.app.store),
+                runtime.http_app(),
                 host=LOOPBACK,
                 port=options.api_port,
                 log_level="warning",
@@ -138,7 +137,7 @@ def run_dev(options: DevOptions, out: TextIO = sys.stdout) -> None:
                 start_pollers(
                     sqs_endpoint,
                     queue,
-                    lambda_handler.handler,
+                    runtime,
                     poller_settings,
                     concurrency=options.concurrency,
                     stop=stop,
@@ -160,4 +159,4 @@ def run_dev(options: DevOptions, out: TextIO = sys.stdout) -> None:
                 thread.join()
             api.should_exit = True
             api_thread.join(10)
-        lambda_handler.app.store.close()
+        runtime.close()

@@ -9,67 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 
+from triggersqs.core.message import Invalid, parse_body
+from triggersqs.core.outcomes import BatchReport, Outcome, RecordResult
+from triggersqs.core.ports import MessageStore, SaveStatus
+from triggersqs.core.records import Envelope, Incoming, NewRecord, NewRejection
 from triggersqs.errors import StorageError
-from triggersqs.message import Invalid, parse_body
-from triggersqs.records import Envelope, Incoming, NewRecord, NewRejection
-from triggersqs.storage.port import MessageStore, SaveStatus
-from triggersqs.types import BatchItemFailure, BatchResponse
 
 logger = logging.getLogger("triggersqs.batch")
 
 FIFO_SUFFIX = ".fifo"
-
-
-class Outcome(StrEnum):
-    """Where a record ended."""
-
-    STORED = "stored"
-    DUPLICATE = "duplicate"
-    REJECTED = "rejected"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class RecordResult:
-    """The outcome of one record, why, and whether SQS may delete it."""
-
-    message_id: str
-    outcome: Outcome
-    reason: str | None = None
-    acknowledged: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class BatchReport:
-    """The outcome of every record of a batch, in the batch's order."""
-
-    results: list[RecordResult]
-    duration_ms: float = 0.0
-    counts: Counter[Outcome] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "counts", Counter(result.outcome for result in self.results))
-
-    @property
-    def failed_ids(self) -> list[str]:
-        """Message ids SQS must make visible again: each once, in batch order."""
-        ids = dict.fromkeys(r.message_id for r in self.results if not r.acknowledged)
-        return list(ids)
-
-    @property
-    def all_failed(self) -> bool:
-        """True when nothing in a non-empty batch was acknowledged."""
-        return bool(self.results) and not any(r.acknowledged for r in self.results)
-
-    def response(self) -> BatchResponse:
-        """The Lambda partial batch response; an empty list means every record succeeded."""
-        failures: list[BatchItemFailure] = [{"itemIdentifier": mid} for mid in self.failed_ids]
-        return {"batchItemFailures": failures}
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import socket
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
-from triggersqs.bootstrap import build_app, build_store
+from triggersqs.bootstrap import build_app, build_store, settings_from_environ
 from triggersqs.errors import TriggerSqsError
 from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
@@ -30,7 +29,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
 
 def worker_app() -> FastAPI:
     """The app of one process of ``serve --workers N``: its own store, from the same settings."""
-    settings = Settings.from_environ(os.environ)
+    settings = settings_from_environ()
     configure_logging(settings.log_level)
     return build_app(settings, build_store(settings))
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from triggersqs.errors import ConfigurationError
-from triggersqs.poller import Handler, Poller, PollerSettings
-from triggersqs.sqs_wire import QueueInfo
+from triggersqs.local.poller import Handler, Poller, PollerSettings
+from triggersqs.local.sqs_wire import QueueInfo
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

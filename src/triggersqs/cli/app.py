@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from triggersqs import __version__
 from triggersqs.errors import ConfigurationError, StorageError, TriggerSqsError
+from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
 
 Command = Callable[[argparse.Namespace], int]
@@ -210,10 +211,12 @@ def _settings() -> Settings:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from triggersqs.devstack import DevOptions, run_dev
+    from triggersqs.local.dev import DevOptions, region_from, run_dev
 
-    _settings()  # refuse bad configuration before starting anything
+    settings = _settings()  # refuse bad configuration before starting anything
+    configure_logging(settings.log_level)
     run_dev(
+        settings,
         DevOptions(
             sqs_port=args.sqs_port,
             api_port=args.api_port,
@@ -222,27 +225,30 @@ def _dev(args: argparse.Namespace) -> int:
             batching_window=args.batching_window,
             concurrency=args.concurrency,
             wait_time=args.wait_time,
-        )
+        ),
+        region=region_from(os.environ),
     )
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from triggersqs.poller import Handler, PollerSettings
-    from triggersqs.worker import SqsEndpoint, region_of_queue_url, run_worker
+    from triggersqs.local.poller import Handler, PollerSettings
+    from triggersqs.local.worker import SqsEndpoint, region_of_queue_url, run_worker
 
-    _settings()
+    settings = _settings()
+    configure_logging(settings.log_level)
 
     def handler() -> Handler:
-        from triggersqs.lambda_handler import app, handler
+        from triggersqs.bootstrap import build_runtime
 
+        runtime = build_runtime(settings)
         # Build the store now, so a store that cannot work (no table, no region) is refused at
         # start-up instead of failing every batch into the DLQ.
         try:
-            app.store.check()
+            runtime.store.check()
         except StorageError as exc:  # down for now: records fail and come back until it is up
             print(f"triggersqs: warning: the store does not answer yet: {exc}", file=sys.stderr)
-        return handler
+        return runtime
 
     region = args.region or region_of_queue_url(args.queue_url) or _env_region()
     run_worker(
@@ -256,15 +262,15 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from triggersqs.server import serve
+    from triggersqs.local.server import serve
 
     serve(_settings(), host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
 def _send(args: argparse.Namespace) -> int:
-    from triggersqs.sender import Progress, generated_bodies, lines_of, send_bodies
-    from triggersqs.worker import SqsEndpoint, region_of_queue_url
+    from triggersqs.local.sender import Progress, generated_bodies, lines_of, send_bodies
+    from triggersqs.local.worker import SqsEndpoint, region_of_queue_url
 
     if args.command is not None and not args.client_id:
         raise ConfigurationError("--command needs --client-id")
@@ -300,7 +306,7 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _records(args: argparse.Namespace) -> int:
-    from triggersqs.records_client import fetch_records, table
+    from triggersqs.local.api_client import fetch_records, table
 
     page = fetch_records(
         args.api_url,
@@ -319,11 +325,12 @@ def _records(args: argparse.Namespace) -> int:
 
 
 def _invoke(args: argparse.Namespace) -> int:
-    from triggersqs.context import LocalContext
-    from triggersqs.lambda_handler import app, handler
-    from triggersqs.logs import configure_logging
+    from triggersqs.bootstrap import build_runtime
+    from triggersqs.local.context import LocalContext
 
-    configure_logging(app.settings.log_level, stream=sys.stderr)  # stdout carries the response
+    settings = _settings()
+    configure_logging(settings.log_level, stream=sys.stderr)  # stdout carries the response
+    runtime = build_runtime(settings)
 
     if args.event == "-":
         text = sys.stdin.read()
@@ -334,14 +341,17 @@ def _invoke(args: argparse.Namespace) -> int:
         event = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigurationError(f"{args.event} is not JSON: {exc}") from None
-    response = handler(event, LocalContext.with_timeout(args.timeout))
+    try:
+        response = runtime(event, LocalContext.with_timeout(args.timeout))
+    finally:
+        runtime.close()
     print(json.dumps(response, indent=2, ensure_ascii=False))
     return 0
 
 
 def _create_table(args: argparse.Namespace) -> int:
     from triggersqs.bootstrap import build_dynamodb_client
-    from triggersqs.storage.dynamodb import create_table
+    from triggersqs.storage.dynamodb.store import create_table
 
     table = args.table or _settings().dynamodb_table
     if not table:

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Final, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, WaiterError
 from botocore.exceptions import ConnectionError as EndpointError
 
-from triggersqs.errors import InvalidCursorError, StorageError, StorageUnavailableError
-from triggersqs.records import (
+from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
+from triggersqs.core.records import (
     Incoming,
     NewRecord,
     StoredRecord,
@@ -47,7 +47,8 @@ from triggersqs.records import (
     utc_from_us,
     utf8_size,
 )
-from triggersqs.storage.dynamodb_schema import (
+from triggersqs.errors import InvalidCursorError, StorageError, StorageUnavailableError
+from triggersqs.storage.dynamodb.schema import (
     BODY_PART_PREFIX,
     INDEX_CLIENT,
     INDEX_COMMAND,
@@ -59,7 +60,6 @@ from triggersqs.storage.dynamodb_schema import (
     TABLE_DEFINITION,
     shard_of,
 )
-from triggersqs.storage.port import RecordFilter, SaveStatus, Slice
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -120,7 +120,7 @@ _TRANSIENT_REASONS: Final = frozenset(
 
 
 class DynamoDbStore:
-    """A :class:`~triggersqs.storage.port.MessageStore` in one DynamoDB table (see the module doc).
+    """A :class:`~triggersqs.core.ports.MessageStore` in one DynamoDB table (see the module doc).
 
     It takes a boto3 DynamoDB client (thread-safe; built once per process by the bootstrap) and
     runs the requests of one call on up to ``max_workers`` threads.

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from triggersqs.core.ports import Slice
 from triggersqs.errors import InvalidCursorError
-from triggersqs.storage.port import Slice
 
 
 class _Keyed(Protocol):

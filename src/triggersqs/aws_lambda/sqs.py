@@ -1,4 +1,5 @@
-"""Recognise a Lambda SQS event and parse its records into :class:`Envelope` values."""
+"""The SQS door: recognise a Lambda SQS event, parse its records into :class:`Envelope` values,
+process the batch, and answer with the partial batch response."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from triggersqs.errors import UnsupportedEventError
-from triggersqs.records import Envelope
-from triggersqs.types import LambdaEvent
+from triggersqs.aws_lambda.types import LambdaContext, LambdaEvent
+from triggersqs.core.batch import BatchProcessor
+from triggersqs.core.outcomes import BatchResponse
+from triggersqs.core.records import Envelope
+from triggersqs.errors import BatchFailedError, UnsupportedEventError
 
 SQS_EVENT_SOURCE = "aws:sqs"
 
@@ -69,3 +72,23 @@ def _int(value: object) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     return None
+
+
+class SqsHandler:
+    """Handles one SQS invocation; raises when every record failed, so Lambda backs off."""
+
+    def __init__(self, processor: BatchProcessor) -> None:
+        self._processor = processor
+
+    def __call__(self, event: LambdaEvent, context: LambdaContext) -> BatchResponse:
+        """Process the batch within the invocation's remaining time."""
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        report = self._processor.process(
+            parse_sqs_event(event), remaining_ms=remaining() if remaining else None
+        )
+        if report.all_failed:
+            first = report.results[0]
+            raise BatchFailedError(
+                f"all {len(report.results)} records failed; the first because: {first.reason}"
+            )
+        return report.response()

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Generic, Protocol, TypeVar
 
-from triggersqs.records import Incoming, StoredRecord, StoredRejection
+from triggersqs.core.records import Incoming, StoredRecord, StoredRejection
 
 T = TypeVar("T")
 

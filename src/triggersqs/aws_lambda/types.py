@@ -1,9 +1,9 @@
-"""Shapes shared by the entry points: the Lambda context, events and the batch response."""
+"""Shapes of Lambda's side: the context object and a raw event."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol
 
 LambdaEvent = Mapping[str, Any]
 """An event as Lambda hands it to the handler: decoded JSON, not yet trusted."""
@@ -20,15 +20,3 @@ class LambdaContext(Protocol):
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before Lambda stops the invocation."""
         ...
-
-
-class BatchItemFailure(TypedDict):
-    """One record Lambda must return to the queue."""
-
-    itemIdentifier: str
-
-
-class BatchResponse(TypedDict):
-    """The partial batch response of an SQS invocation (``ReportBatchItemFailures``)."""
-
-    batchItemFailures: list[BatchItemFailure]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from triggersqs.pagination import Page, paginate, scope_of
-from triggersqs.records import StoredRecord, StoredRejection
-from triggersqs.storage.port import MessageStore, RecordFilter
+from triggersqs.core.pagination import Page, paginate, scope_of
+from triggersqs.core.ports import MessageStore, RecordFilter
+from triggersqs.core.records import StoredRecord, StoredRejection
 
 
 class RecordService:

@@ -1,0 +1,2 @@
+"""Never shipped to Lambda: the poller, worker, dev stack, embedded SQS server, uvicorn server,
+sender and API client."""

@@ -1,0 +1,1 @@
+"""The DynamoDB store: one table shared by every Lambda instance, worker and server in AWS."""

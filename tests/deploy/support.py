@@ -7,6 +7,7 @@ The template is read with a YAML loader that knows CloudFormation's short tags (
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any, Final
@@ -20,6 +21,16 @@ DOCKERFILE: Final = ROOT / "deploy" / "Dockerfile"
 EXPAND_TEMPLATE: Final = ROOT / "deploy" / "expand_template.py"
 BUILD_LAMBDA_ZIP: Final = ROOT / "scripts" / "build-lambda-zip"
 ZIP_COLD_START: Final = ROOT / "benchmarks" / "zip_cold_start.py"
+
+
+def _local_only() -> tuple[str, ...]:
+    found = re.search(r"^LOCAL_ONLY = \(([^)]*)\)", BUILD_LAMBDA_ZIP.read_text(), re.MULTILINE)
+    assert found is not None, "scripts/build-lambda-zip names no LOCAL_ONLY"
+    return tuple(re.findall(r'"([^"]+)"', found.group(1)))
+
+
+LOCAL_ONLY: Final = _local_only()
+"""The packages scripts/build-lambda-zip leaves out of the Lambda artifact."""
 
 VENV_BIN: Final = Path(sys.executable).parent
 """cfn-lint and hadolint: the project's dev group (scripts/bootstrap)."""

@@ -11,7 +11,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.deploy.support import DOCKERFILE, VENV_BIN, tool
+from tests.deploy.support import DOCKERFILE, LOCAL_ONLY, VENV_BIN, tool
 
 INSTRUCTION = re.compile(r"^(FROM|RUN|COPY|CMD|ARG|ENV|WORKDIR|ENTRYPOINT)\b", re.MULTILINE)
 
@@ -83,3 +83,11 @@ def test_the_image_holds_the_project_as_a_wheel_compiled_to_bytecode() -> None:
     assert "compileall" in project
     assert '-s /opt/task -p "$LAMBDA_TASK_ROOT"' in project
     assert "--invalidation-mode unchecked-hash /opt/task" in project
+
+
+def test_the_image_leaves_out_the_local_tooling_as_the_zip_does() -> None:
+    [project] = [step for step in instructions() if "uv build" in step]
+    removed = re.search(r"rm -rf ([^\\&]+)", project)
+
+    assert removed is not None
+    assert {path.removeprefix("/opt/task/") for path in removed.group(1).split()} >= set(LOCAL_ONLY)

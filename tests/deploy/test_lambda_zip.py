@@ -120,6 +120,24 @@ def test_the_zip_holds_triggersqs_and_its_runtime_dependencies(built_zip: Path) 
     assert any(name.startswith("triggersqs-0.1.0.dist-info/") for name in names(built_zip))
 
 
+def test_the_zip_holds_the_runtime_only_not_the_local_tooling(built_zip: Path) -> None:
+    listed = names(built_zip)
+    local_only = [
+        name for name in listed if name.startswith(("triggersqs/local/", "triggersqs/cli/"))
+    ]
+    [record] = [
+        name for name in listed if name.endswith(".dist-info/RECORD") and "triggersqs-" in name
+    ]
+    with zipfile.ZipFile(built_zip) as archive:
+        recorded = archive.read(record).decode()
+
+    assert local_only == []
+    assert "triggersqs/local/" not in recorded
+    assert "triggersqs/cli/" not in recorded
+    assert not any(name.endswith("entry_points.txt") and "triggersqs-" in name for name in listed)
+    assert "triggersqs/bootstrap.py" in listed
+
+
 def test_the_zip_leaves_out_boto3_uvicorn_moto_and_the_dev_tools(built_zip: Path) -> None:
     found = {name.lower() for name in top_level(built_zip)}
     absent = {"boto3", "botocore", "uvicorn", "moto", "pytest", "mypy", "ruff", "cfnlint", "bin"}

@@ -25,7 +25,7 @@ from tests.deploy.support import (
     resources_of_type,
 )
 from triggersqs.settings import ENV_PREFIX, Settings
-from triggersqs.storage.dynamodb_schema import TABLE_DEFINITION
+from triggersqs.storage.dynamodb.schema import TABLE_DEFINITION
 
 SQS_MAX_VISIBILITY_TIMEOUT = 43_200
 """Seconds: 12 hours, the most SQS allows."""

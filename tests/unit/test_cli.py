@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.events import http_event, sqs_event
+from tests.servers import free_port
+from triggersqs import errors
 from triggersqs.cli import app as cli
+from triggersqs.local import api_client
 from triggersqs.local import dev as devstack
 from triggersqs.local.api_client import table
 from triggersqs.local.sender import Progress
@@ -352,6 +355,94 @@ def test_the_banner_names_the_region_and_a_paste_ready_aws_cli_command() -> None
         "command": "SetStatus",
         "client_id": "c79da7ce8e5e",
     }
+
+
+# -- errors and exit statuses -----------------------------------------------------------------
+
+
+def error_classes(root: type[errors.TriggerSqsError]) -> list[type[errors.TriggerSqsError]]:
+    """``root`` and every class under it."""
+    return [root, *(c for sub in root.__subclasses__() for c in error_classes(sub))]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (errors.ConfigurationError, 2),
+        (errors.UsageError, 2),
+        (errors.TriggerSqsError, 1),
+        (errors.ApiError, 1),
+        (errors.StorageError, 1),
+        (errors.StorageUnavailableError, 1),
+        (errors.InvalidBatchResponseError, 1),
+        (errors.InvalidCursorError, 1),
+        (errors.UnsupportedEventError, 1),
+        (errors.BatchFailedError, 1),
+    ],
+)
+def test_each_error_maps_to_its_exit_status(
+    error: type[errors.TriggerSqsError], status: int
+) -> None:
+    # GIVEN an error of the tree
+    # WHEN the CLI maps it
+    # THEN what the user must fix first is 2, any other failure 1
+    assert cli.exit_status(error("x")) == status
+
+
+def test_the_errors_docstring_draws_every_error_of_the_tree() -> None:
+    # GIVEN the exception classes of triggersqs.errors
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
+    # WHEN the tree under TriggerSqsError is walked
+    tree = error_classes(errors.TriggerSqsError)
+    # THEN every class of the module is in it, and the docstring names each one
+    assert set(classes) == set(tree)
+    drawn = {line.strip("│├└─ ").split()[0] for line in (errors.__doc__ or "").splitlines() if line}
+    assert {c.__name__ for c in tree} <= drawn
+
+
+def test_bad_configuration_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN settings that cannot work
+    for key in [k for k in os.environ if k.startswith("TRIGGERSQS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("TRIGGERSQS_STORE", "cassandra")
+    # WHEN a command that needs them runs
+    status = exit_status(["invoke", str(tmp_path / "event.json")])
+    # THEN it exits 2 with one line naming the setting, and no traceback
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.startswith("triggersqs: invalid configuration: TRIGGERSQS_STORE")
+    assert captured.err.count("\n") == 1
+    assert captured.out == ""
+
+
+def test_a_runtime_failure_exits_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN an address where no API listens
+    url = f"http://127.0.0.1:{free_port()}"
+    # WHEN records are listed from it
+    status = exit_status(["records", "--api-url", url])
+    # THEN it exits 1 with one line naming the address
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.err.startswith(f"triggersqs: cannot reach the API at {url}")
+    assert captured.err.count("\n") == 1
+    assert captured.out == ""
+
+
+def test_ctrl_c_exits_130_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a command interrupted by Ctrl-C
+    def interrupted(*_args: object, **_kwargs: object) -> dict[str, object]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api_client, "fetch_records", interrupted)
+    # WHEN it runs
+    status = exit_status(["records"])
+    # THEN it exits 130 without a word or a traceback
+    assert status == 130
+    assert capsys.readouterr().err == ""
 
 
 # -- invoke ------------------------------------------------------------------------------------

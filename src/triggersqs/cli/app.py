@@ -12,11 +12,15 @@ from typing import TextIO
 from urllib.parse import urlparse
 
 from triggersqs import __version__
-from triggersqs.errors import ConfigurationError, StorageError, TriggerSqsError
+from triggersqs.errors import ConfigurationError, StorageError, TriggerSqsError, UsageError
 from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
 
 Command = Callable[[argparse.Namespace], int]
+
+EXIT_FAILURE = 1  # a runtime failure: any other TriggerSqsError
+EXIT_USAGE = 2  # bad configuration or usage, as argparse exits for bad arguments
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 DEV_SQS_PORT = 9324
 DEV_API_URL = "http://127.0.0.1:8000"
@@ -25,19 +29,20 @@ DEV_QUEUE_URL = f"http://127.0.0.1:{DEV_SQS_PORT}/123456789012/triggersqs"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; returns the process exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)  # bad arguments: argparse prints the usage and exits 2
     run: Command = args.run
     try:
         return run(args)
-    except ConfigurationError as exc:
-        print(f"triggersqs: {exc}", file=sys.stderr)
-        return 2
     except TriggerSqsError as exc:
         print(f"triggersqs: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def exit_status(error: TriggerSqsError) -> int:
+    """The exit status of an expected error: 2 for what the user must fix first, else 1."""
+    return EXIT_USAGE if isinstance(error, ConfigurationError | UsageError) else EXIT_FAILURE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -273,7 +278,7 @@ def _send(args: argparse.Namespace) -> int:
     from triggersqs.local.worker import SqsEndpoint, region_of_queue_url
 
     if args.command is not None and not args.client_id:
-        raise ConfigurationError("--command needs --client-id")
+        raise UsageError("--command needs --client-id")
     region = args.region or region_of_queue_url(args.queue_url) or _env_region() or "us-east-1"
     endpoint = SqsEndpoint(args.endpoint_url, region)
     host = urlparse(args.queue_url).hostname
@@ -289,7 +294,7 @@ def _send(args: argparse.Namespace) -> int:
         bodies = iter([json.dumps({"command": args.command, "client_id": args.client_id})])
     elif args.count is not None:
         if args.count < 1:
-            raise ConfigurationError("--count must be at least 1")
+            raise UsageError("--count must be at least 1")
         total, bodies = args.count, generated_bodies(args.count)
     elif args.file == "-":
         bodies = lines_of(sys.stdin)
@@ -340,7 +345,7 @@ def _invoke(args: argparse.Namespace) -> int:
     try:
         event = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"{args.event} is not JSON: {exc}") from None
+        raise UsageError(f"{args.event} is not JSON: {exc}") from None
     try:
         response = runtime(event, LocalContext.with_timeout(args.timeout))
     finally:
@@ -365,7 +370,7 @@ def _open_text(path: str) -> TextIO:
     try:
         return Path(path).open(encoding="utf-8")
     except OSError as exc:
-        raise ConfigurationError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _env_region() -> str | None:

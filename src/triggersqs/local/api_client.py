@@ -9,14 +9,10 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from triggersqs.errors import TriggerSqsError
+from triggersqs.errors import ApiError
 
 COLUMNS = ("#", "stored_at", "command", "client_id", "message_id")
 _MAX_CELL = 40
-
-
-class ApiError(TriggerSqsError):
-    """The API could not be reached or refused the request."""
 
 
 def fetch_records(

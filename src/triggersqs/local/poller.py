@@ -21,10 +21,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from triggersqs.errors import ConfigurationError
+from triggersqs.errors import ConfigurationError, InvalidBatchResponseError
 from triggersqs.local.context import LocalContext
 from triggersqs.local.sqs_wire import (
-    InvalidBatchResponseError,
     QueueInfo,
     failed_message_ids,
     lambda_event,

@@ -23,7 +23,7 @@ from triggersqs.local import api_client
 from triggersqs.local import dev as devstack
 from triggersqs.local.api_client import table
 from triggersqs.local.sender import Progress
-from triggersqs.local.worker import region_of_queue_url
+from triggersqs.local.sqs_client import region_of_queue_url
 
 TRIGGERSQS = Path(sys.executable).parent / "triggersqs"
 KNOWN_COMMANDS = {

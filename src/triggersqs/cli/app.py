@@ -238,7 +238,8 @@ def _dev(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from triggersqs.local.poller import Handler, PollerSettings
-    from triggersqs.local.worker import SqsEndpoint, region_of_queue_url, run_worker
+    from triggersqs.local.sqs_client import SqsEndpoint, region_of_queue_url
+    from triggersqs.local.worker import run_worker
 
     settings = _settings()
     configure_logging(settings.log_level)
@@ -275,7 +276,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     from triggersqs.local.sender import Progress, generated_bodies, lines_of, send_bodies
-    from triggersqs.local.worker import SqsEndpoint, region_of_queue_url
+    from triggersqs.local.sqs_client import SqsEndpoint, region_of_queue_url
 
     if args.command is not None and not args.client_id:
         raise UsageError("--command needs --client-id")

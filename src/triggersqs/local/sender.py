@@ -9,11 +9,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+from triggersqs.local.sqs_client import MAX_ENTRIES
+
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
-
-SEND_BATCH = 10  # SQS's limit per SendMessageBatch
 
 
 @dataclass
@@ -100,7 +100,7 @@ def send_bodies(
             entry["MessageGroupId"] = group_id or "default"
             entry["MessageDeduplicationId"] = uuid.uuid4().hex
         batch.append(entry)
-        if len(batch) == SEND_BATCH:
+        if len(batch) == MAX_ENTRIES:
             flush()
     if batch:
         flush()

@@ -19,10 +19,9 @@ from tests.events import http_event, sqs_event
 from tests.servers import free_port
 from triggersqs import errors
 from triggersqs.cli import app as cli
+from triggersqs.cli.output import Progress, records_table
 from triggersqs.local import api_client
 from triggersqs.local import dev as devstack
-from triggersqs.local.api_client import table
-from triggersqs.local.sender import Progress
 from triggersqs.local.sqs_client import region_of_queue_url
 
 TRIGGERSQS = Path(sys.executable).parent / "triggersqs"
@@ -38,7 +37,7 @@ KNOWN_COMMANDS = {
 
 def commands() -> list[str]:
     """Every subcommand the parser knows."""
-    parser = cli._parser()
+    parser = cli.parser()
     [subcommands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return list(subcommands.choices)
 
@@ -186,7 +185,7 @@ def test_the_table_aligns_every_column_under_its_header() -> None:
         "next_cursor": None,
     }
     # WHEN it is printed
-    lines = table(page).splitlines()
+    lines = records_table(page).splitlines()
     # THEN there is a header and one line per record, each cell starting under its header
     assert len(lines) == 4
     starts = column_starts(lines[0])
@@ -204,7 +203,7 @@ def test_long_cells_are_cut_and_control_characters_shown() -> None:
     # GIVEN a record with a very long command and a client id holding a newline and a tab
     page = {"messages": {"0": record(0, command="C" * 100, client_id="a\nb\tc")}}
     # WHEN it is printed
-    lines = table(page).splitlines()
+    lines = records_table(page).splitlines()
     # THEN the command is cut to 40 characters ending in an ellipsis, and the client id stays on
     # its line with the control characters escaped
     assert len(lines) == 2
@@ -217,7 +216,7 @@ def test_a_page_with_more_records_ends_with_the_cursor_to_pass_next() -> None:
     # GIVEN a page with a next cursor
     page = {"messages": {"0": record(0)}, "next_cursor": "eyJwIjoxfQ"}
     # WHEN it is printed
-    lines = table(page).splitlines()
+    lines = records_table(page).splitlines()
     # THEN the last line says how to get the next page
     assert lines[-1] == "more: --cursor eyJwIjoxfQ"
 
@@ -226,7 +225,7 @@ def test_an_empty_page_says_there_are_no_records() -> None:
     # GIVEN a page without records or a next cursor
     page: dict[str, object] = {"messages": {}, "next_cursor": None}
     # WHEN it is printed
-    lines = table(page).splitlines()
+    lines = records_table(page).splitlines()
     # THEN the header is followed by "(no records)" and nothing else
     assert lines[0].split() == ["#", "stored_at", "command", "client_id", "message_id"]
     assert lines[1:] == ["(no records)"]

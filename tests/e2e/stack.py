@@ -37,6 +37,28 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def run_triggersqs(
+    *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``triggersqs`` with no AWS credentials or TRIGGERSQS_* settings of the
+    machine's: on loopback it must fall back to throwaway credentials by itself."""
+    environ = clean_env(
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+        **(env or {}),
+    )
+    return subprocess.run(
+        [TRIGGERSQS, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+
+
 @dataclass
 class DevStack:
     """A running `triggersqs dev` process and how to reach it."""

@@ -5,26 +5,17 @@ an event file that is not JSON or not there."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
-from tests.e2e.stack import TRIGGERSQS
+from tests.e2e.stack import run_triggersqs
 from tests.events import http_event, sqs_event
 
 
 def invoke(event_file: Path | str, **env: str) -> subprocess.CompletedProcess[str]:
     """``triggersqs invoke`` as a user runs it, with a memory store (logs at INFO, on stderr)."""
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("TRIGGERSQS_")}
-    environ |= {"TRIGGERSQS_STORE": "memory", "TRIGGERSQS_LOG_LEVEL": "INFO", **env}
-    return subprocess.run(
-        [TRIGGERSQS, "invoke", str(event_file)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=60,
-        check=False,
-    )
+    settings = {"TRIGGERSQS_STORE": "memory", "TRIGGERSQS_LOG_LEVEL": "INFO", **env}
+    return run_triggersqs("invoke", str(event_file), env=settings)
 
 
 def test_invoke_prints_the_handlers_response_to_an_sqs_event(tmp_path: Path) -> None:

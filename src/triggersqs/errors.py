@@ -1,12 +1,18 @@
 """The exceptions triggersqs raises, in one tree.
 
 TriggerSqsError
-├── ConfigurationError        settings that cannot work (raised at start-up)
-├── UnsupportedEventError     a Lambda event this function does not handle
-├── BatchFailedError          every record of an SQS batch failed: Lambda retries all of it
-├── InvalidCursorError        a pagination cursor that this service did not issue
-└── StorageError              the store refused or failed an operation
-    └── StorageUnavailableError   the store cannot be reached now; retrying later may work
+├── ConfigurationError          settings that cannot work (raised at start-up)
+├── UsageError                  command-line arguments or input files that cannot work
+├── UnsupportedEventError       a Lambda event this function does not handle
+├── BatchFailedError            every record of an SQS batch failed: Lambda retries all of it
+├── InvalidBatchResponseError   a handler's answer breaks Lambda's partial batch response contract
+├── InvalidCursorError          a pagination cursor that this service did not issue
+├── ApiError                    the HTTP API could not be reached or refused a request
+└── StorageError                the store refused or failed an operation
+    └── StorageUnavailableError     the store cannot be reached now; retrying later may work
+
+The command line maps the tree to exit statuses in one place (``cli/app.py``): 2 for
+ConfigurationError and UsageError, 1 for any other TriggerSqsError.
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ class ConfigurationError(TriggerSqsError):
     """The configuration cannot work; raised before any message is touched."""
 
 
+class UsageError(TriggerSqsError):
+    """The command line asks for something that cannot work: arguments, or a file it names."""
+
+
 class UnsupportedEventError(TriggerSqsError):
     """The Lambda function received an event that is neither an SQS batch nor an HTTP request."""
 
@@ -28,8 +38,16 @@ class BatchFailedError(TriggerSqsError):
     """Every record of a batch failed, so the invocation fails and Lambda backs off and retries."""
 
 
+class InvalidBatchResponseError(TriggerSqsError):
+    """A handler's response breaks the partial batch response contract; the whole batch fails."""
+
+
 class InvalidCursorError(TriggerSqsError):
     """A pagination cursor is malformed, forged, or belongs to other filters."""
+
+
+class ApiError(TriggerSqsError):
+    """The HTTP API could not be reached or refused the request (``triggersqs records``)."""
 
 
 class StorageError(TriggerSqsError):

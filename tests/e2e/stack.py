@@ -37,6 +37,34 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def run_triggersqs(
+    *args: str,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``triggersqs`` run to its end, with no AWS credentials, AWS configuration or
+    TRIGGERSQS_* settings of the machine's, only ``env`` (on loopback, ``send`` must fall back to
+    throwaway credentials by itself)."""
+    isolated = {
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    environ = clean_env(**{**isolated, **(env or {})})
+    return subprocess.run(
+        [TRIGGERSQS, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @dataclass
 class DevStack:
     """A running `triggersqs dev` process and how to reach it."""

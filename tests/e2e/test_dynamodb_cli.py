@@ -3,43 +3,30 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import CREDENTIALS, TRIGGERSQS, clean_env
+from tests.e2e.stack import CREDENTIALS, run_triggersqs
 from tests.factories import body, sqs_event, sqs_record
 
 pytestmark = pytest.mark.slow
-
-
-def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [TRIGGERSQS, *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_create_table_then_invoke_stores_into_dynamodb(
     dynamodb_local_endpoint: str, tmp_path: Path
 ) -> None:
     # GIVEN DynamoDB Local and a user's environment pointing at it
-    env = clean_env(
-        AWS_ENDPOINT_URL_DYNAMODB=dynamodb_local_endpoint,
-        AWS_DEFAULT_REGION="us-east-1",
-        TRIGGERSQS_DYNAMODB_TABLE="triggersqs-cli",
+    env = {
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local_endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "TRIGGERSQS_DYNAMODB_TABLE": "triggersqs-cli",
         **CREDENTIALS,
-    )
+    }
 
     # WHEN the table is created, twice
-    first = run(["create-table"], env, tmp_path)
-    again = run(["create-table"], env, tmp_path)
+    first = run_triggersqs("create-table", env=env, cwd=tmp_path, timeout=120)
+    again = run_triggersqs("create-table", env=env, cwd=tmp_path, timeout=120)
 
     # THEN it is created once and the second run says it exists
     assert (first.returncode, first.stdout.strip()) == (0, "table triggersqs-cli created")
@@ -49,7 +36,9 @@ def test_create_table_then_invoke_stores_into_dynamodb(
     event = tmp_path / "event.json"
     record = sqs_record(body("SetStatus", "from-cli"))
     event.write_text(json.dumps(sqs_event(record, record)))
-    invoked = run(["invoke", str(event)], {**env, "TRIGGERSQS_STORE": "dynamodb"}, tmp_path)
+    invoked = run_triggersqs(
+        "invoke", str(event), env={**env, "TRIGGERSQS_STORE": "dynamodb"}, cwd=tmp_path, timeout=120
+    )
     assert invoked.returncode == 0, invoked.stderr
     assert json.loads(invoked.stdout) == {"batchItemFailures": []}
     summary = [
@@ -59,7 +48,7 @@ def test_create_table_then_invoke_stores_into_dynamodb(
 
 
 def test_create_table_without_a_name_is_refused(tmp_path: Path) -> None:
-    result = run(["create-table"], clean_env(), tmp_path)
+    result = run_triggersqs("create-table", cwd=tmp_path, timeout=120)
 
     assert result.returncode == 2
     assert "--table or TRIGGERSQS_DYNAMODB_TABLE" in result.stderr

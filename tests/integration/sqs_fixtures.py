@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from triggersqs.local.context import LocalContext
 from triggersqs.local.embedded_sqs import embedded_sqs
+from triggersqs.local.sqs_client import open_queue
 from triggersqs.local.sqs_wire import QueueInfo
-from triggersqs.local.worker import open_queue
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

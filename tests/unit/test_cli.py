@@ -1,28 +1,23 @@
-"""The command line: help on every command, argument errors, the ``send`` rules, the ``records``
-table, the progress line, region helpers, the ``dev`` banner, and ``invoke`` as a user runs it."""
+"""The command line in this process: help on every command, argument errors, the ``send`` rules,
+region helpers, the ``dev`` banner, and how each error maps to one line and an exit status."""
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shlex
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.events import http_event, sqs_event
+from tests.servers import free_port
+from triggersqs import errors
 from triggersqs.cli import app as cli
+from triggersqs.local import api_client
 from triggersqs.local import dev as devstack
-from triggersqs.local.api_client import table
-from triggersqs.local.sender import Progress
-from triggersqs.local.worker import region_of_queue_url
+from triggersqs.local.sqs_client import region_of_queue_url
 
-TRIGGERSQS = Path(sys.executable).parent / "triggersqs"
 KNOWN_COMMANDS = {
     "dev": "embedded SQS-compatible server",
     "worker": "Long-poll QUEUE_URL",
@@ -35,7 +30,7 @@ KNOWN_COMMANDS = {
 
 def commands() -> list[str]:
     """Every subcommand the parser knows."""
-    parser = cli._parser()
+    parser = cli.parser()
     [subcommands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return list(subcommands.choices)
 
@@ -155,134 +150,16 @@ def test_send_refuses_what_cannot_be_sent_before_sending_anything(
     assert "sent" not in captured.out
 
 
-# -- the records table -------------------------------------------------------------------------
-
-
-def record(n: int, **fields: object) -> dict[str, object]:
-    return {
-        "message_id": f"059f36b4-87a3-44ab-83d2-{n:012d}",
-        "command": "SetStatus",
-        "client_id": "c79da7ce8e5e",
-        "stored_at": f"2025-11-24T16:0{n}:00.000000Z",
-        **fields,
-    }
-
-
-def column_starts(header: str) -> list[int]:
-    return [header.index(name) for name in ("#", "stored_at", "command", "client_id", "message_id")]
-
-
-def test_the_table_aligns_every_column_under_its_header() -> None:
-    # GIVEN a page of records with cells of different widths
-    page = {
-        "messages": {
-            "0": record(0, command="Reset"),
-            "1": record(1, client_id="x"),
-            "12": record(2, command="SetStatusAndMore"),
-        },
-        "next_cursor": None,
-    }
-    # WHEN it is printed
-    lines = table(page).splitlines()
-    # THEN there is a header and one line per record, each cell starting under its header
-    assert len(lines) == 4
-    starts = column_starts(lines[0])
-    for line, position in zip(lines[1:], ["0", "1", "12"], strict=True):
-        assert line.startswith(position)
-        for start in starts[1:]:
-            assert line[start - 1] == " "
-            assert line[start] != " "
-    assert lines[3][starts[2] :].startswith("SetStatusAndMore")
-    assert lines[2][starts[3] :].startswith("x ")
-    assert all(line == line.rstrip() for line in lines)
-
-
-def test_long_cells_are_cut_and_control_characters_shown() -> None:
-    # GIVEN a record with a very long command and a client id holding a newline and a tab
-    page = {"messages": {"0": record(0, command="C" * 100, client_id="a\nb\tc")}}
-    # WHEN it is printed
-    lines = table(page).splitlines()
-    # THEN the command is cut to 40 characters ending in an ellipsis, and the client id stays on
-    # its line with the control characters escaped
-    assert len(lines) == 2
-    assert "C" * 39 + "…" in lines[1]
-    assert "C" * 40 not in lines[1]
-    assert "a\\nb\\tc" in lines[1]
-
-
-def test_a_page_with_more_records_ends_with_the_cursor_to_pass_next() -> None:
-    # GIVEN a page with a next cursor
-    page = {"messages": {"0": record(0)}, "next_cursor": "eyJwIjoxfQ"}
-    # WHEN it is printed
-    lines = table(page).splitlines()
-    # THEN the last line says how to get the next page
-    assert lines[-1] == "more: --cursor eyJwIjoxfQ"
-
-
-def test_an_empty_page_says_there_are_no_records() -> None:
-    # GIVEN a page without records or a next cursor
-    page: dict[str, object] = {"messages": {}, "next_cursor": None}
-    # WHEN it is printed
-    lines = table(page).splitlines()
-    # THEN the header is followed by "(no records)" and nothing else
-    assert lines[0].split() == ["#", "stored_at", "command", "client_id", "message_id"]
-    assert lines[1:] == ["(no records)"]
-
-
-# -- the progress line -------------------------------------------------------------------------
-
-
-class Terminal(io.StringIO):
-    """A stream that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_off_a_terminal_writes_whole_lines_without_carriage_returns() -> None:
-    # GIVEN a progress line for 10 messages on a stream that is not a terminal
-    out = io.StringIO()
-    progress = Progress(out, total=10, every=0)
-    # WHEN half is done, then all
-    progress.update(5)
-    progress.update(10, final=True)
-    # THEN each update is a line of its own with a bar and the counts
-    lines = out.getvalue().split("\n")
-    assert "\r" not in out.getvalue()
-    assert lines[0].startswith("[" + "#" * 15 + "." * 15 + "] 5/10 (")
-    assert lines[1].startswith("[" + "#" * 30 + "] 10/10 (")
-    assert lines[0].endswith(" msg/s)")
-    assert lines[2] == ""
-
-
-def test_progress_off_a_terminal_is_throttled_but_always_shows_the_end() -> None:
-    # GIVEN a progress line that may write once an hour, on a stream that is not a terminal
-    out = io.StringIO()
-    progress = Progress(out, total=None, every=3600)
-    # WHEN many updates come, then the final one
-    for done in range(1, 100):
-        progress.update(done)
-    progress.update(100, final=True)
-    # THEN only the final count was written, as a line
-    assert out.getvalue().startswith("100 sent (")
-    assert out.getvalue().count("\n") == 1
-
-
-def test_progress_on_a_terminal_redraws_one_line() -> None:
-    # GIVEN a progress line on a terminal, past its tenth of a second between redraws
-    out = Terminal()
-    progress = Progress(out, total=4, every=0)
-    time.sleep(0.15)
-    # WHEN an update comes, then the final one
-    progress.update(2)
-    middle = out.getvalue()
-    progress.update(4, final=True)
-    # THEN the bar is redrawn in place, and only the final one ends the line
-    assert middle.startswith("\r[" + "#" * 15 + "." * 15 + "] 2/4 (")
-    assert "\n" not in middle
-    final = out.getvalue()[len(middle) :]
-    assert final.startswith("\r[" + "#" * 30 + "] 4/4 (")
-    assert final.endswith(" msg/s)\n")
+def test_send_refuses_a_missing_file_with_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a JSON-lines path where no file is
+    path = tmp_path / "nowhere.jsonl"
+    # WHEN send is asked to read it
+    status = exit_status(["send", "--file", str(path), "--queue-url", AWS_QUEUE])
+    # THEN it exits 2, naming the file
+    assert status == 2
+    assert str(path) in capsys.readouterr().err
 
 
 # -- regions and the dev banner ----------------------------------------------------------------
@@ -354,85 +231,89 @@ def test_the_banner_names_the_region_and_a_paste_ready_aws_cli_command() -> None
     }
 
 
-# -- invoke ------------------------------------------------------------------------------------
+# -- errors and exit statuses -----------------------------------------------------------------
 
 
-def invoke(event_file: Path | str, **env: str) -> subprocess.CompletedProcess[str]:
-    """``triggersqs invoke`` as a user runs it, with a memory store (logs at INFO, on stderr)."""
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("TRIGGERSQS_")}
-    environ |= {"TRIGGERSQS_STORE": "memory", "TRIGGERSQS_LOG_LEVEL": "INFO", **env}
-    return subprocess.run(
-        [str(TRIGGERSQS), "invoke", str(event_file)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=60,
-        check=False,
-    )
+def error_classes(root: type[errors.TriggerSqsError]) -> list[type[errors.TriggerSqsError]]:
+    """``root`` and every class under it."""
+    return [root, *(c for sub in root.__subclasses__() for c in error_classes(sub))]
 
 
-def test_invoke_prints_the_handlers_response_to_an_sqs_event(tmp_path: Path) -> None:
-    # GIVEN an SQS event file with a valid message and an invalid one, and invalid messages
-    # configured to go back to the queue
-    valid = json.dumps({"command": "SetStatus", "client_id": "c79da7ce8e5e"})
-    event = sqs_event(valid, "not json", message_ids=["good-id", "bad-id"])
-    path = tmp_path / "event.json"
-    path.write_text(json.dumps(event), encoding="utf-8")
-    # WHEN it is invoked
-    done = invoke(path, TRIGGERSQS_INVALID_MESSAGES="retry")
-    # THEN it exits 0 and prints only the partial batch response naming the invalid one; the
-    # processing logs go to standard error
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"batchItemFailures": [{"itemIdentifier": "bad-id"}]}
-    assert '"batch processed"' in done.stderr
-
-
-def test_invoke_prints_the_response_to_an_http_event(tmp_path: Path) -> None:
-    # GIVEN a Function URL request for the health check
-    path = tmp_path / "http.json"
-    path.write_text(json.dumps(http_event("function_url", "/healthcheck")), encoding="utf-8")
-    # WHEN it is invoked
-    done = invoke(path)
-    # THEN the printed response is the API's answer
-    assert done.returncode == 0, done.stderr
-    response = json.loads(done.stdout)
-    assert response["statusCode"] == 200
-    assert json.loads(response["body"]) == {"message": "health check"}
-
-
-def test_invoke_refuses_a_file_that_is_not_json(tmp_path: Path) -> None:
-    # GIVEN a file that is not JSON
-    path = tmp_path / "event.json"
-    path.write_text("Records: [oops", encoding="utf-8")
-    # WHEN it is invoked
-    done = invoke(path)
-    # THEN it exits non-zero with one clear line naming the file, and no traceback
-    assert done.returncode != 0
-    assert done.stdout == ""
-    assert done.stderr.startswith(f"triggersqs: {path} is not JSON")
-    assert "Traceback" not in done.stderr
-
-
-def test_invoke_refuses_a_missing_file_with_one_clear_line(tmp_path: Path) -> None:
-    # GIVEN a path where no file is
-    path = tmp_path / "nowhere.json"
-    # WHEN it is invoked
-    done = invoke(path)
-    # THEN it exits 2 with one line naming the file, and no traceback
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1
-    assert "Traceback" not in done.stderr
-    assert done.stderr.startswith("triggersqs: ")
-    assert str(path) in done.stderr
-
-
-def test_send_refuses_a_missing_file_with_one_clear_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (errors.ConfigurationError, 2),
+        (errors.UsageError, 2),
+        (errors.TriggerSqsError, 1),
+        (errors.ApiError, 1),
+        (errors.StorageError, 1),
+        (errors.StorageUnavailableError, 1),
+        (errors.InvalidBatchResponseError, 1),
+        (errors.InvalidCursorError, 1),
+        (errors.UnsupportedEventError, 1),
+        (errors.BatchFailedError, 1),
+    ],
+)
+def test_each_error_maps_to_its_exit_status(
+    error: type[errors.TriggerSqsError], status: int
 ) -> None:
-    # GIVEN a JSON-lines path where no file is
-    path = tmp_path / "nowhere.jsonl"
-    # WHEN send is asked to read it
-    status = exit_status(["send", "--file", str(path), "--queue-url", AWS_QUEUE])
-    # THEN it exits 2, naming the file
+    # GIVEN an error of the tree
+    # WHEN the CLI maps it
+    # THEN what the user must fix first is 2, any other failure 1
+    assert cli.exit_status(error("x")) == status
+
+
+def test_the_errors_docstring_draws_every_error_of_the_tree() -> None:
+    # GIVEN the exception classes of triggersqs.errors
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
+    # WHEN the tree under TriggerSqsError is walked
+    tree = error_classes(errors.TriggerSqsError)
+    # THEN every class of the module is in it, and the docstring names each one
+    assert set(classes) == set(tree)
+    drawn = {line.strip("│├└─ ").split()[0] for line in (errors.__doc__ or "").splitlines() if line}
+    assert {c.__name__ for c in tree} <= drawn
+
+
+def test_bad_configuration_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN settings that cannot work
+    for key in [k for k in os.environ if k.startswith("TRIGGERSQS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("TRIGGERSQS_STORE", "cassandra")
+    # WHEN a command that needs them runs
+    status = exit_status(["invoke", str(tmp_path / "event.json")])
+    # THEN it exits 2 with one line naming the setting, and no traceback
+    captured = capsys.readouterr()
     assert status == 2
-    assert str(path) in capsys.readouterr().err
+    assert captured.err.startswith("triggersqs: invalid configuration: TRIGGERSQS_STORE")
+    assert captured.err.count("\n") == 1
+    assert captured.out == ""
+
+
+def test_a_runtime_failure_exits_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN an address where no API listens
+    url = f"http://127.0.0.1:{free_port()}"
+    # WHEN records are listed from it
+    status = exit_status(["records", "--api-url", url])
+    # THEN it exits 1 with one line naming the address
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.err.startswith(f"triggersqs: cannot reach the API at {url}")
+    assert captured.err.count("\n") == 1
+    assert captured.out == ""
+
+
+def test_ctrl_c_exits_130_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a command interrupted by Ctrl-C
+    def interrupted(*_args: object, **_kwargs: object) -> dict[str, object]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api_client, "fetch_records", interrupted)
+    # WHEN it runs
+    status = exit_status(["records"])
+    # THEN it exits 130 without a word or a traceback
+    assert status == 130
+    assert capsys.readouterr().err == ""

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from triggersqs.errors import InvalidBatchResponseError
 from triggersqs.local.sqs_wire import (
-    InvalidBatchResponseError,
     QueueInfo,
     failed_message_ids,
     lambda_event,

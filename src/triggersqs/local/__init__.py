@@ -1,2 +1,2 @@
-"""Never shipped to Lambda: the poller, worker, dev stack, embedded SQS server, uvicorn server,
-sender and API client."""
+"""Never shipped to Lambda: the poller and its visibility keeper, the SQS client, the worker, the
+dev stack, the embedded SQS server, the uvicorn server, the sender and the API client."""

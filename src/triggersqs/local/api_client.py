@@ -1,4 +1,4 @@
-"""``triggersqs records``: read stored records from the HTTP API and print them as a table."""
+"""``triggersqs records``: read one page of stored records from the HTTP API."""
 
 from __future__ import annotations
 
@@ -6,17 +6,10 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from triggersqs.errors import TriggerSqsError
-
-COLUMNS = ("#", "stored_at", "command", "client_id", "message_id")
-_MAX_CELL = 40
-
-
-class ApiError(TriggerSqsError):
-    """The API could not be reached or refused the request."""
+from triggersqs.errors import ApiError
 
 
 def fetch_records(
@@ -47,34 +40,3 @@ def fetch_records(
         raise ApiError(f"the API answered {exc.code}: {message}") from None
     except OSError as exc:
         raise ApiError(f"cannot reach the API at {api_url}: {exc}") from None
-
-
-def table(page: Mapping[str, Any]) -> str:
-    """The page's records as an aligned text table, with the cursor of the next page."""
-    rows: list[Sequence[str]] = [COLUMNS]
-    for position, record in page.get("messages", {}).items():
-        rows.append(
-            [
-                position,
-                str(record.get("stored_at", "")),
-                _cell(record.get("command")),
-                _cell(record.get("client_id")),
-                str(record.get("message_id", "")),
-            ]
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    if len(rows) == 1:
-        lines.append("(no records)")
-    if page.get("next_cursor"):
-        lines.append(f"more: --cursor {page['next_cursor']}")
-    return "\n".join(lines)
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    text = text.replace("\n", "\\n").replace("\t", "\\t")
-    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"

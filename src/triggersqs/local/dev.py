@@ -20,7 +20,8 @@ from triggersqs.bootstrap import build_runtime
 from triggersqs.errors import ConfigurationError
 from triggersqs.local.embedded_sqs import LOOPBACK, embedded_sqs
 from triggersqs.local.poller import PollerSettings
-from triggersqs.local.worker import SqsEndpoint, open_queue, start_pollers, stop_on_signals
+from triggersqs.local.sqs_client import DEFAULT_REGION, SqsEndpoint, open_queue, region_of_environ
+from triggersqs.local.worker import start_pollers, stop_on_signals
 from triggersqs.settings import Settings
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class DevOptions:
 
 def region_from(environ: Mapping[str, str]) -> str:
     """``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else ``us-east-1``."""
-    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return region_of_environ(environ) or DEFAULT_REGION
 
 
 def create_queues(sqs: SQSClient, visibility_timeout: int) -> tuple[str, str]:

@@ -21,15 +21,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from triggersqs.errors import ConfigurationError
+from triggersqs.errors import ConfigurationError, InvalidBatchResponseError
 from triggersqs.local.context import LocalContext
-from triggersqs.local.sqs_wire import (
-    InvalidBatchResponseError,
-    QueueInfo,
-    failed_message_ids,
-    lambda_event,
-    payload_bytes,
-)
+from triggersqs.local.sqs_client import MAX_ENTRIES, chunks
+from triggersqs.local.sqs_wire import QueueInfo, failed_message_ids, lambda_event, payload_bytes
+from triggersqs.local.visibility import VisibilityKeeper
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -39,7 +35,6 @@ logger = logging.getLogger("triggersqs.poller")
 Handler = Callable[[dict[str, Any], LocalContext], object]
 Message = Mapping[str, Any]
 
-MAX_RECEIVE = 10  # SQS's limit per ReceiveMessage call
 MAX_BATCH_SIZE = 10_000  # Lambda's limit for standard queues
 MAX_FIFO_BATCH_SIZE = 10
 MAX_WINDOW_SECONDS = 300.0
@@ -69,7 +64,7 @@ class PollerSettings:
             raise ConfigurationError(f"batching window must be 0..{MAX_WINDOW_SECONDS:.0f} seconds")
         if queue.fifo and self.batching_window:
             raise ConfigurationError("FIFO queues do not support a batching window")
-        if self.batch_size > MAX_RECEIVE and self.batching_window < 1:
+        if self.batch_size > MAX_ENTRIES and self.batching_window < 1:
             raise ConfigurationError("a batch size above 10 needs a batching window of 1 s or more")
         if not 0 <= self.wait_time <= MAX_WAIT_SECONDS:
             raise ConfigurationError(f"wait time must be 0..{MAX_WAIT_SECONDS} seconds")
@@ -83,84 +78,6 @@ class BatchResult:
     deleted: int
     failed: int
     handler_error: str | None = None
-
-
-class VisibilityKeeper:
-    """Keeps messages in hand invisible by extending their visibility timeout before it ends."""
-
-    def __init__(self, sqs: SQSClient, queue: QueueInfo, clock: Callable[[], float]) -> None:
-        self._sqs = sqs
-        self._queue = queue
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._since: dict[str, float] = {}  # receipt handle -> when its timeout last (re)started
-
-    @property
-    def interval(self) -> float:
-        """How often to look for messages due an extension: a third of the timeout."""
-        return max(self._queue.visibility_timeout / 3, 0.2)
-
-    def hold(self, handles: Iterable[str]) -> None:
-        """Start keeping these messages invisible (their timeout started on receipt)."""
-        now = self._clock()
-        with self._lock:
-            for handle in handles:
-                self._since[handle] = now
-
-    def let_go(self, handles: Iterable[str]) -> None:
-        """Stop extending; the messages reappear when their current timeout ends."""
-        with self._lock:
-            for handle in handles:
-                self._since.pop(handle, None)
-
-    def extend_due(self) -> int:
-        """Extend every held message whose timeout is half gone; returns how many."""
-        timeout = self._queue.visibility_timeout
-        now = self._clock()
-        with self._lock:
-            due = [h for h, since in self._since.items() if now - since >= timeout / 2]
-        for chunk in _chunks(due, MAX_RECEIVE):
-            try:
-                response = self._sqs.change_message_visibility_batch(
-                    QueueUrl=self._queue.url,
-                    Entries=[
-                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": timeout}
-                        for i, handle in enumerate(chunk)
-                    ],
-                )
-            except Exception:
-                logger.warning("could not extend visibility", exc_info=True)
-                continue
-            # A refused entry (an expired receipt handle: the message is already visible to
-            # others) cannot be kept any longer; stop trying, it will come back as a duplicate.
-            refused = {chunk[int(failure["Id"])] for failure in response.get("Failed", [])}
-            if refused:
-                logger.warning(
-                    "visibility extension refused",
-                    extra={"messages": len(refused), "error": response["Failed"][0].get("Code")},
-                )
-            with self._lock:
-                for handle in chunk:
-                    if handle in refused:
-                        self._since.pop(handle, None)
-                    elif handle in self._since:
-                        self._since[handle] = now
-        return len(due)
-
-    def release(self, handles: Sequence[str]) -> None:
-        """Make messages visible again at once (on shutdown, for other consumers)."""
-        self.let_go(handles)
-        for chunk in _chunks(list(handles), MAX_RECEIVE):
-            try:
-                self._sqs.change_message_visibility_batch(
-                    QueueUrl=self._queue.url,
-                    Entries=[
-                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                        for i, handle in enumerate(chunk)
-                    ],
-                )
-            except Exception:
-                logger.warning("could not release messages", exc_info=True)
 
 
 class Poller:
@@ -248,7 +165,7 @@ class Poller:
         settings = self.settings
         first, self._carry = self._carry, []
         if not first:
-            first = self._receive(min(MAX_RECEIVE, settings.batch_size), settings.wait_time)
+            first = self._receive(min(MAX_ENTRIES, settings.batch_size), settings.wait_time)
             if not first:
                 if settings.wait_time == 0:
                     self._sleep(_IDLE_PAUSE)
@@ -261,7 +178,7 @@ class Poller:
             if left <= 0 or self.stop.is_set():
                 break
             wait = min(settings.wait_time, math.floor(left))
-            more = self._receive(min(MAX_RECEIVE, settings.batch_size - len(batch)), wait)
+            more = self._receive(min(MAX_ENTRIES, settings.batch_size - len(batch)), wait)
             if not more and wait == 0:
                 self._sleep(min(_IDLE_PAUSE, left))
             size = self._fill(batch, more, size)
@@ -296,7 +213,7 @@ class Poller:
 
     def _delete(self, messages: Sequence[Message]) -> int:
         deleted = 0
-        for chunk in _chunks(list(messages), MAX_RECEIVE):
+        for chunk in chunks(list(messages)):
             try:
                 response = self._sqs.delete_message_batch(
                     QueueUrl=self.queue.url,
@@ -322,8 +239,3 @@ class Poller:
     def _keep(self) -> None:
         while not self.stop.wait(self.keeper.interval):
             self.keeper.extend_due()
-
-
-def _chunks(items: Sequence[str] | Sequence[Message], size: int) -> Iterable[Any]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

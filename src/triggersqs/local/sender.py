@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from triggersqs.local.sqs_client import MAX_ENTRIES
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
-
-SEND_BATCH = 10  # SQS's limit per SendMessageBatch
 
 
 @dataclass
@@ -39,31 +38,11 @@ def lines_of(stream: TextIO) -> Iterator[str]:
             yield text
 
 
-class Progress:
-    """A one-line progress bar on a terminal, or a line every few seconds elsewhere."""
-
-    def __init__(self, out: TextIO, total: int | None, every: float = 2.0) -> None:
-        self._out = out
-        self._total = total
-        self._tty = out.isatty()
-        self._every = every
-        self._start = self._last = time.monotonic()
+class ProgressSink(Protocol):
+    """What :func:`send_bodies` tells how far it got (the CLI draws it: cli/output.py)."""
 
     def update(self, done: int, *, final: bool = False) -> None:
-        """Show ``done`` messages handled so far."""
-        now = time.monotonic()
-        if not final and now - self._last < (0.1 if self._tty else self._every):
-            return
-        self._last = now
-        rate = done / max(now - self._start, 1e-9)
-        if self._total:
-            filled = int(30 * done / self._total)
-            text = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{self._total} ({rate:,.0f} msg/s)"
-        else:
-            text = f"{done} sent ({rate:,.0f} msg/s)"
-        end = "\n" if final or not self._tty else ""
-        self._out.write(("\r" if self._tty else "") + text + end)
-        self._out.flush()
+        """``done`` messages handled so far; ``final`` once all are."""
 
 
 def send_bodies(
@@ -72,7 +51,7 @@ def send_bodies(
     bodies: Iterable[str],
     *,
     group_id: str | None = None,
-    progress: Progress | None = None,
+    progress: ProgressSink | None = None,
 ) -> SendReport:
     """Send every body in batches of ten; FIFO queues get ``group_id`` and a fresh dedup id."""
     fifo = queue_url.endswith(".fifo")
@@ -100,7 +79,7 @@ def send_bodies(
             entry["MessageGroupId"] = group_id or "default"
             entry["MessageDeduplicationId"] = uuid.uuid4().hex
         batch.append(entry)
-        if len(batch) == SEND_BATCH:
+        if len(batch) == MAX_ENTRIES:
             flush()
     if batch:
         flush()

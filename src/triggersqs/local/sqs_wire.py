@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from triggersqs.aws_lambda.sqs import SQS_EVENT_SOURCE
+from triggersqs.errors import InvalidBatchResponseError
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +94,6 @@ def payload_bytes(message: Mapping[str, Any]) -> int:
     }
     encoded = json.dumps(variable, ensure_ascii=False, separators=(",", ":"))
     return len(encoded.encode("utf-8", "surrogatepass")) + _RECORD_FIELDS_BYTES
-
-
-class InvalidBatchResponseError(ValueError):
-    """The handler's response breaks the partial batch response contract."""
 
 
 def failed_message_ids(response: object, batch_ids: Sequence[str]) -> set[str]:

@@ -7,87 +7,19 @@ store's idempotency by message id keeps every message stored once among them.
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
+from typing import Any
 
 from triggersqs.errors import ConfigurationError
 from triggersqs.local.poller import Handler, Poller, PollerSettings
+from triggersqs.local.sqs_client import SqsEndpoint, open_queue
 from triggersqs.local.sqs_wire import QueueInfo
 
-if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
-
 logger = logging.getLogger("triggersqs.worker")
-
-
-@dataclass(frozen=True, slots=True)
-class SqsEndpoint:
-    """Where the SQS API is and as whom to call it; None values fall back to boto3's defaults."""
-
-    endpoint_url: str | None = None
-    region: str | None = None
-    access_key_id: str | None = None
-    secret_access_key: str | None = None
-
-    def client(self) -> SQSClient:
-        """A new SQS client (each poller thread gets its own)."""
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client(
-            "sqs",
-            endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-            # Long polls last up to 20 s: the read timeout must outlast them.
-            config=Config(
-                connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
-            ),
-        )
-
-
-_REGION_LABEL = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
-
-
-def region_of_queue_url(url: str) -> str | None:
-    """The region named in an SQS queue URL's host, if any.
-
-    ``https://sqs.us-east-1.amazonaws.com/...``, the legacy
-    ``https://us-east-2.queue.amazonaws.com/...`` and VPC endpoint hosts all name it in a label.
-    """
-    labels = (urlparse(url).hostname or "").split(".")
-    if not labels or labels[-1] not in {"com", "cn"} or "amazonaws" not in labels:
-        return None
-    return next((label for label in labels if _REGION_LABEL.match(label)), None)
-
-
-def open_queue(sqs: SQSClient, url: str) -> QueueInfo:
-    """The queue's attributes; a clear ConfigurationError when it cannot be used."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-    try:
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    except NoCredentialsError:
-        raise ConfigurationError(
-            "no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and"
-            " AWS_SECRET_ACCESS_KEY, or run where an IAM role provides them"
-        ) from None
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if "NonExistentQueue" in code or code == "QueueDoesNotExist":
-            raise ConfigurationError(f"the queue does not exist: {url}") from None
-        raise ConfigurationError(f"cannot use the queue {url}: {exc}") from None
-    except BotoCoreError as exc:
-        raise ConfigurationError(f"cannot reach SQS for {url}: {exc}") from None
-    return QueueInfo.from_attributes(url, attributes)
 
 
 def start_pollers(

@@ -6,11 +6,11 @@ It keeps the contract of every other store (tests/contract), but nothing survive
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from triggersqs.core.clock import Deadline, expired
 from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
 from triggersqs.core.records import (
     Incoming,
@@ -49,10 +49,10 @@ class MemoryStore:
         self._last_us = 0
 
     def save(
-        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: float | None = None
+        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: Deadline | None = None
     ) -> list[SaveStatus]:
         """Store each new message id once; see :meth:`MessageStore.save`."""
-        if deadline is not None and time.monotonic() >= deadline:
+        if expired(deadline):
             return [SaveStatus.FAILED] * len(items)
         with self._lock:
             stored_at_us = self._last_us = max(self._clock(), self._last_us)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, WaiterError
 from botocore.exceptions import ConnectionError as EndpointError
 
+from triggersqs.core.clock import Deadline, expired
 from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
 from triggersqs.core.records import (
     Incoming,
@@ -145,7 +146,7 @@ class DynamoDbStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def save(
-        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: float | None = None
+        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: Deadline | None = None
     ) -> list[SaveStatus]:
         """Write each new message id once, concurrently; see :meth:`MessageStore.save`.
 
@@ -155,7 +156,7 @@ class DynamoDbStore:
         """
         if not items:
             return []
-        if deadline is not None and time.monotonic() >= deadline:
+        if expired(deadline):
             return [SaveStatus.FAILED] * len(items)
         first_of: dict[str, int] = {}
         for index, item in enumerate(items):
@@ -191,7 +192,7 @@ class DynamoDbStore:
         return range(first, first + count)
 
     def _write_in_order(
-        self, writes: list[tuple[Incoming, int]], deadline: float | None
+        self, writes: list[tuple[Incoming, int]], deadline: Deadline | None
     ) -> list[SaveStatus | StorageError]:
         outcomes: list[SaveStatus | StorageError] = []
         stopped = False
@@ -202,15 +203,15 @@ class DynamoDbStore:
         return outcomes
 
     def _write_concurrently(
-        self, writes: list[tuple[Incoming, int]], deadline: float | None
+        self, writes: list[tuple[Incoming, int]], deadline: Deadline | None
     ) -> list[SaveStatus | StorageError]:
         return self._parallel(lambda write: self._attempt(*write, deadline), writes)
 
     def _attempt(
-        self, item: Incoming, stamp: int, deadline: float | None
+        self, item: Incoming, stamp: int, deadline: Deadline | None
     ) -> SaveStatus | StorageError:
         """Write one item unless the deadline has passed; returns a storage error, never raises."""
-        if deadline is not None and time.monotonic() >= deadline:
+        if expired(deadline):
             return _FAIL
         try:
             return self._write(item, stamp)

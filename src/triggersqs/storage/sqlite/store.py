@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from triggersqs.core.clock import Deadline, expired
 from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
 from triggersqs.core.records import (
     PREVIEW_BYTES,
@@ -109,7 +109,7 @@ class SqliteStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def save(
-        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: float | None = None
+        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: Deadline | None = None
     ) -> list[SaveStatus]:
         """Write the new items in one transaction; see :meth:`MessageStore.save`.
 
@@ -118,7 +118,7 @@ class SqliteStore:
         del ordered
         if not items:
             return []
-        if deadline is not None and time.monotonic() >= deadline:
+        if expired(deadline):
             return [SaveStatus.FAILED] * len(items)
         with self._transaction() as conn:
             stored_at = max(self._clock(), _last_stored_at(conn))

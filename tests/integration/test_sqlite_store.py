@@ -165,9 +165,9 @@ def test_the_synchronous_setting_is_applied_to_the_stores_connection(
     try:
         store.check()
         # synchronous is per connection: only the store's own connection can show it.
-        connection = store._connection()
-        assert connection.execute("PRAGMA synchronous").fetchone() == (level,)
-        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        with store._connections.reading() as connection:
+            assert connection.execute("PRAGMA synchronous").fetchone() == (level,)
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         store.close()
 

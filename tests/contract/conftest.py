@@ -18,7 +18,7 @@ from tests.servers import dynamodb_client
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.records import now_us
 from triggersqs.storage.memory import MemoryStore
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 Clock = Callable[[], int]
 StoreFactory = Callable[..., MessageStore]
@@ -64,7 +64,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
         elif request.param == "sqlite":
             store = SqliteStore(tmp_path / f"store{next(counter)}.db", clock=clock)
         elif request.param in DYNAMODB_SERVERS:
-            from triggersqs.storage.dynamodb.store import DynamoDbStore, create_table
+            from triggersqs.storage.dynamodb import DynamoDbStore, create_table
 
             endpoint: str = request.getfixturevalue(DYNAMODB_SERVERS[request.param])
             admin = dynamodb_client(endpoint)

@@ -24,7 +24,7 @@ from triggersqs.bootstrap import build_app
 from triggersqs.core.records import us_from_utc
 from triggersqs.local.sqs_wire import QueueInfo
 from triggersqs.settings import Settings
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -26,8 +26,8 @@ from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import BatchReport, Outcome
 from triggersqs.core.ports import MessageStore, RecordFilter
 from triggersqs.core.records import Envelope
-from triggersqs.storage.dynamodb.store import DynamoDbStore, create_table
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+from triggersqs.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -1,5 +1,5 @@
 """What every store shares (storage/common.py): stored_at stamps that never decrease, and the
-deadline pre-check."""
+pre-check of a save."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from tests.factories import new_record, new_rejection
 from triggersqs.core.clock import Deadline
 from triggersqs.core.ports import SaveStatus
 from triggersqs.core.records import Incoming
-from triggersqs.storage.common import Stamps, too_late
+from triggersqs.storage.common import Stamps, decided_before_writing
 
 
 class WallClock:
@@ -58,6 +58,14 @@ def test_distinct_stamps_increase_each_above_every_stamp_before_even_when_the_cl
 def test_once_the_deadline_has_come_every_item_fails_and_before_it_none_is_refused() -> None:
     items: list[Incoming] = [new_record(), new_rejection()]
 
-    assert too_late(items, Deadline(at=5.0, clock=lambda: 5.0)) == [SaveStatus.FAILED] * 2
-    assert too_late(items, Deadline(at=5.0, clock=lambda: 4.9)) is None
-    assert too_late(items, None) is None
+    assert (
+        decided_before_writing(items, Deadline(at=5.0, clock=lambda: 5.0))
+        == [SaveStatus.FAILED] * 2
+    )
+    assert decided_before_writing(items, Deadline(at=5.0, clock=lambda: 4.9)) is None
+    assert decided_before_writing(items, None) is None
+
+
+def test_a_save_of_nothing_is_decided_without_the_store_even_past_the_deadline() -> None:
+    assert decided_before_writing([], None) == []
+    assert decided_before_writing([], Deadline(at=5.0, clock=lambda: 6.0)) == []

@@ -1,5 +1,6 @@
-"""What every store does the same way: the deadline pre-check, ``stored_at`` stamps that never
-decrease, the stored fields mapped into StoredRecord / StoredRejection, and the digit cursor."""
+"""What every store does the same way: the pre-check of a save (nothing to write, or too late),
+``stored_at`` stamps that never decrease, the stored fields mapped into StoredRecord /
+StoredRejection, and the digit cursor."""
 
 from __future__ import annotations
 
@@ -24,8 +25,13 @@ MAX_SEQ_CURSOR_DIGITS: Final = 18
 """A sequence-number cursor is at most this many digits: every such number fits SQLite's int64."""
 
 
-def too_late(items: Sequence[Incoming], deadline: Deadline | None) -> list[SaveStatus] | None:
-    """Every item FAILED when the deadline has come (no write may start then); else None."""
+def decided_before_writing(
+    items: Sequence[Incoming], deadline: Deadline | None
+) -> list[SaveStatus] | None:
+    """The statuses of a save that must not touch the store: none for no items, every item
+    FAILED once the deadline has come (no write may start then); None when there is work."""
+    if not items:
+        return []
     return [SaveStatus.FAILED] * len(items) if expired(deadline) else None
 
 

@@ -25,7 +25,13 @@ from triggersqs.core.records import (
     utf8_size,
 )
 from triggersqs.errors import StorageUnavailableError
-from triggersqs.storage.common import Stamps, seq_after, stored_record, stored_rejection, too_late
+from triggersqs.storage.common import (
+    Stamps,
+    decided_before_writing,
+    seq_after,
+    stored_record,
+    stored_rejection,
+)
 
 T = TypeVar("T", StoredRecord, StoredRejection)
 
@@ -76,8 +82,8 @@ class MemoryStore:
         deadline: Deadline | None = None,
     ) -> list[SaveStatus]:
         """Store each new message id once; see :meth:`MessageWriter.save`."""
-        if (late := too_late(items, deadline)) is not None:
-            return late
+        if (decided := decided_before_writing(items, deadline)) is not None:
+            return decided
         self._answer()
         with self._lock:
             stored_at_us = self._stamps.shared()

@@ -18,7 +18,7 @@ from triggersqs.core.clock import Deadline, expired
 from triggersqs.core.ports import SaveStatus
 from triggersqs.core.records import Incoming
 from triggersqs.errors import StorageError, StorageUnavailableError
-from triggersqs.storage.common import Stamps, too_late
+from triggersqs.storage.common import Stamps, decided_before_writing
 from triggersqs.storage.dynamodb.errors import TRANSIENT_REASONS, error_code, translate
 from triggersqs.storage.dynamodb.items import items_of
 from triggersqs.storage.dynamodb.table import Table
@@ -45,10 +45,8 @@ def save(
     deadline: Deadline | None,
 ) -> list[SaveStatus]:
     """Write each new message id once; see :meth:`MessageWriter.save`."""
-    if not items:
-        return []
-    if (late := too_late(items, deadline)) is not None:
-        return late
+    if (decided := decided_before_writing(items, deadline)) is not None:
+        return decided
     first_of: dict[str, int] = {}
     for index, item in enumerate(items):
         first_of.setdefault(item.envelope.message_id, index)

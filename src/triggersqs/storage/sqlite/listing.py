@@ -22,24 +22,27 @@ from triggersqs.storage.sqlite.rows import (
 
 def get_record(connections: Connections, message_id: str) -> StoredRecord | None:
     """The whole record with this message id, if any."""
-    with connections.reading() as conn:
-        row = conn.execute(
-            f"SELECT {RECORD_COLUMNS}, {WHOLE_BODY}"  # noqa: S608 - constant columns
-            " FROM records WHERE message_id = ?",
-            (storable_text(message_id),),
-        ).fetchone()
+    row = _by_id(connections, "records", RECORD_COLUMNS, message_id)
     return None if row is None else record(row)
 
 
 def get_rejection(connections: Connections, message_id: str) -> StoredRejection | None:
     """The whole rejected message with this message id, if any."""
+    row = _by_id(connections, "rejected", REJECTION_COLUMNS, message_id)
+    return None if row is None else rejection(row)
+
+
+def _by_id(
+    connections: Connections, table: str, columns: str, message_id: str
+) -> tuple[Any, ...] | None:
+    """The row of this message id in ``table``: ``columns``, then the whole body."""
     with connections.reading() as conn:
-        row = conn.execute(
-            f"SELECT {REJECTION_COLUMNS}, {WHOLE_BODY}"  # noqa: S608 - constant columns
-            " FROM rejected WHERE message_id = ?",
+        row: tuple[Any, ...] | None = conn.execute(
+            f"SELECT {columns}, {WHOLE_BODY} FROM {table}"  # noqa: S608 - constant columns
+            " WHERE message_id = ?",  # and table, all ours
             (storable_text(message_id),),
         ).fetchone()
-    return None if row is None else rejection(row)
+    return row
 
 
 def list_records(

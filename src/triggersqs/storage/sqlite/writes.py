@@ -9,7 +9,7 @@ from typing import Any, Final
 from triggersqs.core.clock import Deadline
 from triggersqs.core.ports import SaveStatus
 from triggersqs.core.records import Incoming, NewRecord, storable_text, utf8_size
-from triggersqs.storage.common import Stamps, too_late
+from triggersqs.storage.common import Stamps, decided_before_writing
 from triggersqs.storage.sqlite.connections import Connections
 
 _IN_CHUNK: Final = 500  # message ids per IN (...) lookup, well under SQLite's variable limit
@@ -30,10 +30,8 @@ def save(
     deadline: Deadline | None,
 ) -> list[SaveStatus]:
     """Write the new items in one transaction (all or nothing, so already in order)."""
-    if not items:
-        return []
-    if (late := too_late(items, deadline)) is not None:
-        return late
+    if (decided := decided_before_writing(items, deadline)) is not None:
+        return decided
     with connections.transaction() as conn:
         return _write(conn, items, stamps.shared(floor=_last_stored_at(conn)))
 

@@ -115,7 +115,7 @@ def dynamodb_local_store() -> Iterator[MessageStore | None]:
         return
     from tests.servers import dynamodb_client, dynamodb_local
 
-    from triggersqs.storage.dynamodb.store import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table
+    from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table
 
     with dynamodb_local() as endpoint:
         client = dynamodb_client(endpoint, max_connections=DEFAULT_MAX_WORKERS)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import QUEUE_ARN, chunks, message_body
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 SENT_AT_MS = 1_764_000_000_000
 _CHUNK = 100_000

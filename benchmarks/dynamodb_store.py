@@ -40,7 +40,7 @@ from tests.servers import dynamodb_client, dynamodb_local, free_port  # noqa: E4
 
 from triggersqs.core.ports import RecordFilter, SaveStatus  # noqa: E402
 from triggersqs.core.records import NewRecord  # noqa: E402
-from triggersqs.storage.dynamodb.store import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table  # noqa: E402
+from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table  # noqa: E402
 
 CLIENTS = 20
 """Distinct client ids the records are spread over (a client filter matches 1 in 20)."""
@@ -130,7 +130,7 @@ def percentile(values: Sequence[float], share: float) -> float:
 def counting_requests(store: DynamoDbStore) -> Iterator[Counter[str]]:
     """Count the DynamoDB operations the store's client sends inside the block."""
     calls: Counter[str] = Counter()
-    client = store._client
+    client = store._table.client
 
     def count(model: Any, **_: Any) -> None:  # noqa: ANN401 - botocore's hook signature
         calls[model.name] += 1

@@ -8,13 +8,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from boto3.session import Session
@@ -137,6 +139,59 @@ def dynamodb_local(
         server_process(command, f"{endpoint}/", cwd=Path(workdir)),
     ):
         yield endpoint
+
+
+class Relay:
+    """A TCP relay on loopback in front of a server: a way to stop that server for one client.
+
+    Clients talk to :attr:`endpoint`; :meth:`stop` closes the listening socket and every
+    connection through it, as a stopped server does, while the server itself runs on for others.
+    """
+
+    def __init__(self, endpoint: str) -> None:
+        target = urlsplit(endpoint)
+        self._target = (target.hostname or "127.0.0.1", target.port or 80)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)  # so the accepting thread sees stop() soon
+        self.endpoint = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="relay", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Refuse new connections and cut every open one."""
+        self._stopped.set()
+        self._thread.join()
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._sockets.clear()
+
+    def _accept(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                downstream, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            upstream = socket.create_connection(self._target)
+            with self._lock:
+                self._sockets += [downstream, upstream]
+            for source, sink in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    """Copy bytes one way until either side closes."""
+    with suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
 
 
 _boto3_session: Session | None = None

@@ -89,7 +89,7 @@ def build_store(settings: Settings) -> MessageStore:
 
         return SqliteStore(settings.sqlite_path, synchronous=settings.sqlite_synchronous)
     if settings.store == "dynamodb":
-        from triggersqs.storage.dynamodb.store import DEFAULT_MAX_WORKERS, DynamoDbStore
+        from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore
 
         client = build_dynamodb_client(max_connections=DEFAULT_MAX_WORKERS)
         return DynamoDbStore(client, settings.dynamodb_table, max_workers=DEFAULT_MAX_WORKERS)

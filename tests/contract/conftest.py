@@ -1,4 +1,5 @@
-"""The stores the contract suite runs against. Each param builds a fresh, empty store.
+"""The stores the contract suite runs against. Each param builds a fresh, empty store; the
+``down_store`` params build stores that cannot be reached.
 
 Adding an adapter means adding a param here: every test in this folder then runs against it.
 The DynamoDB params run against real servers on loopback (DynamoDB Local, moto's server), started
@@ -14,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import dynamodb_client
+from tests.factories import new_record
+from tests.servers import Relay, dynamodb_client, free_port
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.records import now_us
 from triggersqs.storage.memory import MemoryStore
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 Clock = Callable[[], int]
 StoreFactory = Callable[..., MessageStore]
@@ -64,7 +66,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
         elif request.param == "sqlite":
             store = SqliteStore(tmp_path / f"store{next(counter)}.db", clock=clock)
         elif request.param in DYNAMODB_SERVERS:
-            from triggersqs.storage.dynamodb.store import DynamoDbStore, create_table
+            from triggersqs.storage.dynamodb import DynamoDbStore, create_table
 
             endpoint: str = request.getfixturevalue(DYNAMODB_SERVERS[request.param])
             admin = dynamodb_client(endpoint)
@@ -89,3 +91,53 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
 def store(make_store: StoreFactory) -> MessageStore:
     """An empty store with the real clock."""
     return make_store()
+
+
+DOWN = ["memory", "sqlite", *DYNAMODB_SERVERS, "dynamodb-nowhere"]
+"""The ``down_store`` params: each adapter in an outage, DynamoDB also never reachable at all."""
+
+
+@pytest.fixture(params=DOWN)
+def down_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MessageStore]:
+    """A store that cannot be reached, of each kind:
+
+    - memory: a store holding a record, put into its simulated outage (``MemoryStore.go_down``);
+    - sqlite: a store whose path is a directory, which SQLite cannot open;
+    - dynamodb-local, moto-dynamodb: a store that wrote through a relay to the server, which
+      is then stopped (the server runs on for the other tests);
+    - dynamodb-nowhere: a store whose endpoint is a port nobody listens on.
+
+    DynamoDB clients try once: the outage, not botocore's retries, is under test.
+    """
+    cleanups: list[Callable[[], object]] = []
+    store: MessageStore
+    if request.param == "memory":
+        memory = MemoryStore()
+        memory.save([new_record()])
+        memory.go_down()
+        store = memory
+    elif request.param == "sqlite":
+        store = SqliteStore(tmp_path, busy_timeout_ms=50)
+    elif request.param in DYNAMODB_SERVERS:
+        from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+
+        endpoint: str = request.getfixturevalue(DYNAMODB_SERVERS[request.param])
+        admin = dynamodb_client(endpoint)
+        table = f"down-{uuid.uuid4().hex[:12]}"
+        create_table(admin, table)
+        cleanups += [partial(admin.delete_table, TableName=table), admin.close]
+        relay = Relay(endpoint)
+        store = DynamoDbStore(dynamodb_client(relay.endpoint, attempts=1), table)
+        store.save([new_record()])
+        relay.stop()
+    elif request.param == "dynamodb-nowhere":
+        from triggersqs.storage.dynamodb import DynamoDbStore
+
+        nowhere = f"http://127.0.0.1:{free_port()}"
+        store = DynamoDbStore(dynamodb_client(nowhere, attempts=1), "nowhere")
+    else:
+        raise AssertionError(request.param)
+    yield store
+    store.close()
+    for cleanup in cleanups:
+        cleanup()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.contract.conftest import StoreFactory
 from tests.factories import QUEUE_ARN, SENT_AT_MS, body, new_id, new_record, new_rejection
+from triggersqs.core.clock import Deadline
 from triggersqs.core.ports import MessageStore, RecordFilter, SaveStatus
 from triggersqs.core.records import PREVIEW_BYTES, Incoming, StoredRecord, utf8_size
 from triggersqs.errors import InvalidCursorError
@@ -130,12 +130,26 @@ def test_an_empty_save_writes_nothing(store: MessageStore) -> None:
 
 def test_nothing_is_written_once_the_deadline_has_passed(store: MessageStore) -> None:
     items: list[Incoming] = [new_record(), new_rejection()]
+    passed = Deadline(at=100.0, clock=lambda: 101.0)
 
-    statuses = store.save(items, deadline=time.monotonic() - 1)
+    statuses = store.save(items, deadline=passed)
 
     assert statuses == [SaveStatus.FAILED, SaveStatus.FAILED]
     assert all_records(store) == []
     assert store.get_rejection(items[1].envelope.message_id) is None
+
+
+def test_a_deadline_still_ahead_on_its_own_clock_lets_the_write_happen(
+    store: MessageStore,
+) -> None:
+    # GIVEN a deadline whose clock is far from the real one: only its own clock counts
+    items: list[Incoming] = [new_record(), new_rejection()]
+    ahead = Deadline(at=-50.0, clock=lambda: -100.0)
+
+    statuses = store.save(items, deadline=ahead)
+
+    assert statuses == [SaveStatus.STORED, SaveStatus.STORED]
+    assert store.get_rejection(items[1].envelope.message_id) is not None
 
 
 def test_ordered_save_stores_every_item_in_order(store: MessageStore) -> None:

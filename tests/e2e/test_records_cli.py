@@ -18,7 +18,7 @@ from tests.servers import free_port
 from triggersqs.bootstrap import build_app
 from triggersqs.core.records import us_from_utc
 from triggersqs.settings import Settings
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 API_KEY = "records-cli-key-0123456789"
 T0 = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)

@@ -30,7 +30,7 @@ from triggersqs.api.schemas import (
 from triggersqs.core.records import PREVIEW_BYTES, us_from_utc
 from triggersqs.core.service import RecordService
 from triggersqs.storage.memory import MemoryStore
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 API_KEY = "test-api-key-0123456789"
 T0 = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)

@@ -33,13 +33,9 @@ from triggersqs.core.ports import RecordFilter, SaveStatus
 from triggersqs.core.records import PREVIEW_BYTES, Incoming, NewRecord, utf8_size
 from triggersqs.errors import StorageError, StorageUnavailableError
 from triggersqs.settings import Settings
+from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+from triggersqs.storage.dynamodb.items import MAIN_BODY_BYTES, PART_BODY_BYTES
 from triggersqs.storage.dynamodb.schema import SHARDS, TABLE_DEFINITION, shard_of
-from triggersqs.storage.dynamodb.store import (
-    MAIN_BODY_BYTES,
-    PART_BODY_BYTES,
-    DynamoDbStore,
-    create_table,
-)
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue

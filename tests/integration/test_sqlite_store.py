@@ -23,14 +23,14 @@ from triggersqs.core.outcomes import Outcome
 from triggersqs.core.ports import RecordFilter, SaveStatus
 from triggersqs.core.records import Envelope, NewRecord
 from triggersqs.errors import StorageUnavailableError
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 # Runs in another process: save one record, or read one, through the store; print the outcome.
 _OTHER_PROCESS = """
 import json, sys
 from triggersqs.errors import StorageUnavailableError
 from triggersqs.core.records import Envelope, NewRecord
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 path, action, message_id = sys.argv[1:4]
 store = SqliteStore(path, busy_timeout_ms=2000)
@@ -165,9 +165,9 @@ def test_the_synchronous_setting_is_applied_to_the_stores_connection(
     try:
         store.check()
         # synchronous is per connection: only the store's own connection can show it.
-        connection = store._connection()
-        assert connection.execute("PRAGMA synchronous").fetchone() == (level,)
-        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        with store._connections.reading() as connection:
+            assert connection.execute("PRAGMA synchronous").fetchone() == (level,)
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         store.close()
 

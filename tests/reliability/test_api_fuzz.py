@@ -25,7 +25,7 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 from tests.factories import new_record, new_rejection
 from tests.reliability.figures import Figures
 from tests.servers import BIN, free_port, server_process
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 API_KEY = "fuzz-api-key-0123456789"
 HEALTH_PATHS = {"/healthcheck", "/health"}

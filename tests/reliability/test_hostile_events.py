@@ -37,7 +37,7 @@ from triggersqs.core.outcomes import Outcome
 from triggersqs.core.records import PREVIEW_BYTES, storable_text
 from triggersqs.errors import BatchFailedError, UnsupportedEventError
 from triggersqs.settings import Settings
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 MAX_BODY_BYTES = 4096  # small, so that generated bodies cross it
 OTHER_QUEUE = "arn:aws:sqs:us-east-1:123456789012:somebody-else"

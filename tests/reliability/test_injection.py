@@ -21,7 +21,7 @@ from tests.servers import dynamodb_client
 from triggersqs.api import create_app
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.service import RecordService
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 SQL = [
     "' OR '1'='1",
@@ -97,7 +97,7 @@ def api(
     if request.param == "sqlite":
         store = SqliteStore(tmp_path_factory.mktemp("injection") / "store.db")
     else:
-        from triggersqs.storage.dynamodb.store import DynamoDbStore, create_table
+        from triggersqs.storage.dynamodb import DynamoDbStore, create_table
 
         endpoint: str = request.getfixturevalue("dynamodb_local_endpoint")
         admin = dynamodb_client(endpoint)

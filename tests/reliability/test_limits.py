@@ -23,7 +23,7 @@ from tests.servers import BIN, free_port, wait_until_answering
 from triggersqs.bootstrap import Runtime, build_app, build_runtime
 from triggersqs.local.context import LocalContext
 from triggersqs.settings import MAX_SQS_BODY_BYTES, Settings
-from triggersqs.storage.sqlite.store import SqliteStore
+from triggersqs.storage.sqlite import SqliteStore
 
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 

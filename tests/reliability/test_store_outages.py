@@ -34,7 +34,7 @@ from tests.reliability.support import (
 )
 from tests.servers import dynamodb_client, dynamodb_local, free_port
 from triggersqs.core.ports import RecordFilter
-from triggersqs.storage.dynamodb.store import DynamoDbStore, create_table
+from triggersqs.storage.dynamodb import DynamoDbStore, create_table
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,10 @@ import pytest
 
 from tests.factories import FIFO_QUEUE_ARN, QUEUE_ARN, body, envelope
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.clock import Deadline
 from triggersqs.core.outcomes import BatchReport, Outcome
-from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
-from triggersqs.core.records import Envelope, Incoming, StoredRecord, StoredRejection
+from triggersqs.core.ports import MessageWriter, RecordFilter, SaveStatus
+from triggersqs.core.records import Envelope, Incoming
 from triggersqs.errors import StorageUnavailableError
 from triggersqs.storage.memory import MemoryStore
 
@@ -24,7 +25,8 @@ NOT_JSON = "Test message."
 
 
 class FakeStore:
-    """A MessageStore that keeps what it is given in a MemoryStore, unless told to fail.
+    """A MessageWriter (all the batch path needs) that keeps what it is given in a MemoryStore
+    (``inner``, to read back), unless told to fail.
 
     ``down``: every save raises StorageUnavailableError. ``fail_at``: the item at that index of
     a save fails, and under ``ordered`` every later one is not attempted, as the port specifies.
@@ -34,10 +36,14 @@ class FakeStore:
         self.inner = MemoryStore()
         self.down = down
         self.fail_at = fail_at
-        self.saves: list[tuple[list[str], bool, float | None]] = []
+        self.saves: list[tuple[list[str], bool, Deadline | None]] = []
 
     def save(
-        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: float | None = None
+        self,
+        items: Sequence[Incoming],
+        *,
+        ordered: bool = False,
+        deadline: Deadline | None = None,
     ) -> list[SaveStatus]:
         self.saves.append(([item.envelope.message_id for item in items], ordered, deadline))
         if self.down:
@@ -51,27 +57,6 @@ class FakeStore:
             else:
                 statuses.extend(self.inner.save([item]))
         return statuses
-
-    def get_record(self, message_id: str) -> StoredRecord | None:
-        return self.inner.get_record(message_id)
-
-    def get_rejection(self, message_id: str) -> StoredRejection | None:
-        return self.inner.get_rejection(message_id)
-
-    def list_records(
-        self, where: RecordFilter, *, after: str | None, limit: int
-    ) -> Slice[StoredRecord]:
-        return self.inner.list_records(where, after=after, limit=limit)
-
-    def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
-        return self.inner.list_rejections(after=after, limit=limit)
-
-    def check(self) -> None:
-        if self.down:
-            raise StorageUnavailableError("the store is down")
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 class TickingClock:
@@ -89,7 +74,7 @@ class TickingClock:
 
 def process(
     *envelopes: Envelope,
-    store: FakeStore | MemoryStore | None = None,
+    store: MessageWriter | None = None,
     policy: BatchPolicy | None = None,
     clock: TickingClock | None = None,
     remaining_ms: int | None = None,
@@ -425,7 +410,7 @@ def test_on_a_fifo_queue_the_store_writes_in_order_and_stops_at_its_first_failur
     assert [ordered for _ids, ordered, _deadline in store.saves] == [True]
     assert outcomes(report) == [Outcome.STORED] + [Outcome.FAILED] * 3
     assert failure_ids(report) == [e.message_id for e in batch[1:]]
-    assert [store.get_record(e.message_id) is not None for e in batch] == [
+    assert [store.inner.get_record(e.message_id) is not None for e in batch] == [
         True,
         False,
         False,
@@ -515,7 +500,7 @@ def test_time_running_out_before_the_write_fails_the_records_waiting_for_it() ->
 
     assert store.saves == []
     assert outcomes(report) == [Outcome.FAILED, Outcome.FAILED]
-    assert store.get_rejection(batch[1].message_id) is None
+    assert store.inner.get_rejection(batch[1].message_id) is None
 
 
 def test_without_a_time_budget_the_clock_is_not_a_limit() -> None:
@@ -540,7 +525,9 @@ def test_the_store_is_given_the_deadline_the_margin_leaves() -> None:
     )
 
     [(_ids, _ordered, deadline)] = store.saves
-    assert deadline == pytest.approx(start + 7.5)
+    assert deadline is not None
+    assert deadline.at == pytest.approx(start + 7.5)
+    assert deadline.clock is clock  # the store reads the processor's clock, not its own
 
 
 # -- storage errors --------------------------------------------------------------------------------
@@ -593,7 +580,7 @@ def test_a_store_raising_an_unexpected_error_fails_the_records_it_touched() -> N
             items: Sequence[Incoming],
             *,
             ordered: bool = False,
-            deadline: float | None = None,
+            deadline: Deadline | None = None,
         ) -> list[SaveStatus]:
             raise KeyError("boom")
 

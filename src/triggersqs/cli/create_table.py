@@ -29,7 +29,7 @@ def add(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Create the table and wait until it is active; nothing to do if it exists."""
     from triggersqs.bootstrap import build_dynamodb_client
-    from triggersqs.storage.dynamodb.store import create_table
+    from triggersqs.storage.dynamodb import create_table
 
     table = args.table or options.settings().dynamodb_table
     if not table:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from triggersqs.core.clock import Deadline, Monotonic, expired
 from triggersqs.core.message import Invalid, parse_body
 from triggersqs.core.outcomes import BatchReport, Outcome, RecordResult
-from triggersqs.core.ports import MessageStore, SaveStatus
+from triggersqs.core.ports import MessageWriter, SaveStatus
 from triggersqs.core.records import Envelope, Incoming, NewRecord, NewRejection
 from triggersqs.errors import StorageError
 
@@ -45,9 +46,9 @@ class BatchProcessor:
 
     def __init__(
         self,
-        store: MessageStore,
+        store: MessageWriter,
         policy: BatchPolicy,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self._store = store
         self._policy = policy
@@ -61,7 +62,9 @@ class BatchProcessor:
         deadline = (
             None
             if remaining_ms is None
-            else started + (remaining_ms - self._policy.time_margin_ms) / 1000
+            else Deadline(
+                started + (remaining_ms - self._policy.time_margin_ms) / 1000, self._monotonic
+            )
         )
         fifo = any(envelope.queue_arn.endswith(FIFO_SUFFIX) for envelope in envelopes)
         results: list[RecordResult | None] = [None] * len(envelopes)
@@ -69,7 +72,7 @@ class BatchProcessor:
         blocked: str | None = None  # once set, every later record fails for this reason
 
         for index, envelope in enumerate(envelopes):
-            if blocked is None and deadline is not None and self._monotonic() >= deadline:
+            if blocked is None and expired(deadline):
                 blocked = _TIME_UP
             if blocked is not None:
                 results[index] = RecordResult(
@@ -111,11 +114,11 @@ class BatchProcessor:
         return None, NewRecord(envelope, parsed["command"], parsed["client_id"])
 
     def _write(
-        self, pending: list[tuple[int, Incoming]], *, ordered: bool, deadline: float | None
+        self, pending: list[tuple[int, Incoming]], *, ordered: bool, deadline: Deadline | None
     ) -> list[tuple[int, RecordResult]]:
         if not pending:
             return []
-        if deadline is not None and self._monotonic() >= deadline:
+        if expired(deadline):
             return [
                 (index, RecordResult(item.envelope.message_id, Outcome.FAILED, _TIME_UP, False))
                 for index, item in pending

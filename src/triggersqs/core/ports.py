@@ -1,4 +1,5 @@
-"""The ``MessageStore`` port: what processing and the API need from any store."""
+"""The store ports, split by side: processing writes (``MessageWriter``), the API reads
+(``MessageReader``), and a whole store (``MessageStore``) is both and can be closed."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from datetime import datetime
 from enum import Enum
 from typing import Generic, Protocol, TypeVar
 
+from triggersqs.core.clock import Deadline
 from triggersqs.core.records import Incoming, StoredRecord, StoredRejection
 
 T = TypeVar("T")
 
 
 class SaveStatus(Enum):
-    """What happened to one item handed to :meth:`MessageStore.save`."""
+    """What happened to one item handed to :meth:`MessageWriter.save`."""
 
     STORED = "stored"
     DUPLICATE = "duplicate"
@@ -42,20 +44,28 @@ class Slice(Generic[T]):
     more: bool
 
 
-class MessageStore(Protocol):
-    """Durable, idempotent storage of records and rejected messages, keyed by SQS message id."""
+class MessageWriter(Protocol):
+    """The write side: durable, idempotent storage of messages, keyed by SQS message id."""
 
     def save(
-        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: float | None = None
+        self,
+        items: Sequence[Incoming],
+        *,
+        ordered: bool = False,
+        deadline: Deadline | None = None,
     ) -> list[SaveStatus]:
         """Write each item unless its message id is already stored; one status per item.
 
         ``ordered``: write in order and stop at the first failure (the rest are FAILED), as FIFO
-        queues need. ``deadline``: a ``time.monotonic()`` value after which no new write starts.
+        queues need. ``deadline``: no new write starts once it has expired (on its own clock).
         Raises :class:`~triggersqs.errors.StorageError` when nothing could be written; a status of
         STORED is only ever returned for an item that is durably written.
         """
         ...
+
+
+class MessageReader(Protocol):
+    """The read side: single messages by id, pages in stored order, and health."""
 
     def get_record(self, message_id: str) -> StoredRecord | None:
         """The stored record with this message id, if any."""
@@ -82,6 +92,10 @@ class MessageStore(Protocol):
     def check(self) -> None:
         """Raise :class:`~triggersqs.errors.StorageUnavailableError` unless the store answers."""
         ...
+
+
+class MessageStore(MessageWriter, MessageReader, Protocol):
+    """A whole store (what an adapter implements): both sides, and connections to release."""
 
     def close(self) -> None:
         """Release connections; the store is not used afterwards."""

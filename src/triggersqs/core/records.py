@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 PREVIEW_BYTES = 4096
 """Listings carry at most this many bytes of each body; single-item reads carry all of it."""
@@ -104,16 +104,22 @@ def utc_from_ms(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def utc_from_us(us: int) -> datetime:
-    """An aware UTC datetime from epoch microseconds, exactly."""
-    return datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000)
+    """An aware UTC datetime from epoch microseconds, exactly.
+
+    Adding to the epoch takes half the time of ``fromtimestamp``: listings convert one per item.
+    """
+    return _EPOCH + timedelta(microseconds=us)
 
 
 def us_from_utc(moment: datetime) -> int:
     """Epoch microseconds of an aware datetime (naive ones are taken as UTC), exactly."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from triggersqs.core.pagination import Page, paginate, scope_of
-from triggersqs.core.ports import MessageStore, RecordFilter
+from triggersqs.core.ports import MessageReader, RecordFilter
 from triggersqs.core.records import StoredRecord, StoredRejection
 
 
@@ -14,7 +14,7 @@ class RecordService:
     API key when one is set, so that only its holders can mint cursors).
     """
 
-    def __init__(self, store: MessageStore, store_name: str, cursor_secret: str = "") -> None:
+    def __init__(self, store: MessageReader, store_name: str, cursor_secret: str = "") -> None:
         self.store_name = store_name
         self._store = store
         self._secret = cursor_secret

@@ -1,1 +1,2 @@
-"""Stores of messages: the port, and its adapters (SQLite, DynamoDB, in-memory)."""
+"""The adapters of the core's store ports (SQLite, DynamoDB, in-memory), and what they share
+(common.py)."""

@@ -1,16 +1,17 @@
 """An in-memory store: the fake for unit tests, and ``TRIGGERSQS_STORE=memory`` for demos.
 
 It keeps the contract of every other store (tests/contract), but nothing survives the process.
+As the shipped fake it can also play an outage: :meth:`MemoryStore.go_down`.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from triggersqs.core.clock import Deadline, WallClock
 from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
 from triggersqs.core.records import (
     Incoming,
@@ -21,13 +22,20 @@ from triggersqs.core.records import (
     preview,
     storable_text,
     us_from_utc,
-    utc_from_ms,
-    utc_from_us,
     utf8_size,
 )
-from triggersqs.errors import InvalidCursorError
+from triggersqs.errors import StorageUnavailableError
+from triggersqs.storage.common import (
+    Stamps,
+    decided_before_writing,
+    seq_after,
+    stored_record,
+    stored_rejection,
+)
 
 T = TypeVar("T", StoredRecord, StoredRejection)
+
+OUTAGE = "the in-memory store is down (a simulated outage)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,22 +48,45 @@ class _Row:
 class MemoryStore:
     """Records and rejections in two lists in stored order; thread-safe."""
 
-    def __init__(self, clock: Callable[[], int] = now_us) -> None:
-        self._clock = clock
+    def __init__(self, clock: WallClock = now_us) -> None:
+        self._stamps = Stamps(clock)
         self._lock = threading.Lock()
         self._records: list[_Row] = []
         self._rejections: list[_Row] = []
         self._by_id: dict[str, StoredRecord | StoredRejection] = {}
-        self._last_us = 0
+        self._outage: str | None = None
+
+    # -- a simulated outage ----------------------------------------------------------------------
+
+    def go_down(self, reason: str = OUTAGE) -> None:
+        """Play an outage: every call but :meth:`close` raises StorageUnavailableError(reason),
+        as a real store that cannot be reached does, and writes nothing, until :meth:`come_back`.
+        """
+        self._outage = reason
+
+    def come_back(self) -> None:
+        """End the outage: the store answers again, with everything it held before."""
+        self._outage = None
+
+    def _answer(self) -> None:
+        if self._outage is not None:
+            raise StorageUnavailableError(self._outage)
+
+    # -- the port --------------------------------------------------------------------------------
 
     def save(
-        self, items: Sequence[Incoming], *, ordered: bool = False, deadline: float | None = None
+        self,
+        items: Sequence[Incoming],
+        *,
+        ordered: bool = False,
+        deadline: Deadline | None = None,
     ) -> list[SaveStatus]:
-        """Store each new message id once; see :meth:`MessageStore.save`."""
-        if deadline is not None and time.monotonic() >= deadline:
-            return [SaveStatus.FAILED] * len(items)
+        """Store each new message id once; see :meth:`MessageWriter.save`."""
+        if (decided := decided_before_writing(items, deadline)) is not None:
+            return decided
+        self._answer()
         with self._lock:
-            stored_at_us = self._last_us = max(self._clock(), self._last_us)
+            stored_at_us = self._stamps.shared()
             statuses = []
             for item in items:
                 envelope = item.envelope
@@ -71,11 +102,13 @@ class MemoryStore:
 
     def get_record(self, message_id: str) -> StoredRecord | None:
         """The record with this message id, if any."""
+        self._answer()
         found = self._by_id.get(message_id)
         return found if isinstance(found, StoredRecord) else None
 
     def get_rejection(self, message_id: str) -> StoredRejection | None:
         """The rejected message with this message id, if any."""
+        self._answer()
         found = self._by_id.get(message_id)
         return found if isinstance(found, StoredRejection) else None
 
@@ -83,6 +116,7 @@ class MemoryStore:
         self, where: RecordFilter, *, after: str | None, limit: int
     ) -> Slice[StoredRecord]:
         """Records matching ``where`` in stored order, after the cursor."""
+        self._answer()
         since = None if where.since is None else us_from_utc(where.since)
         until = None if where.until is None else us_from_utc(where.until)
 
@@ -100,10 +134,12 @@ class MemoryStore:
 
     def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
         """Rejected messages in stored order, after the cursor."""
+        self._answer()
         return _page(self._rejections, lambda _row: True, after, limit, StoredRejection)
 
     def check(self) -> None:
-        """Always answers."""
+        """Answers, unless in a simulated outage."""
+        self._answer()
 
     def close(self) -> None:
         """Nothing to release."""
@@ -113,29 +149,29 @@ def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | Store
     envelope = item.envelope
     body = storable_text(envelope.body)  # as SQLite does: a rejected body may not be UTF-8
     if isinstance(item, NewRecord):
-        return StoredRecord(
+        return stored_record(
+            cursor=str(seq),
             message_id=envelope.message_id,
             command=item.command,
             client_id=item.client_id,
             queue_arn=envelope.queue_arn,
-            sent_at=utc_from_ms(envelope.sent_at_ms),
-            stored_at=utc_from_us(stored_at_us),
+            sent_at_ms=envelope.sent_at_ms,
+            stored_at_us=stored_at_us,
             receive_count=envelope.receive_count,
             message_group_id=envelope.message_group_id,
             body=body,
             body_bytes=utf8_size(body),
-            cursor=str(seq),
         )
-    return StoredRejection(
+    return stored_rejection(
+        cursor=str(seq),
         message_id=envelope.message_id,
         queue_arn=envelope.queue_arn,
-        sent_at=utc_from_ms(envelope.sent_at_ms),
-        stored_at=utc_from_us(stored_at_us),
+        sent_at_ms=envelope.sent_at_ms,
+        stored_at_us=stored_at_us,
         receive_count=envelope.receive_count,
         reason=item.reason,
         body=body,
         body_bytes=utf8_size(body),
-        cursor=str(seq),
     )
 
 
@@ -146,11 +182,7 @@ def _page(
     limit: int,
     kind: type[T],
 ) -> Slice[T]:
-    start = 0
-    if after is not None:
-        if not (after.isascii() and after.isdigit()) or len(after) > 18:
-            raise InvalidCursorError("cursor does not point into this store")
-        start = int(after)  # the row with seq n sits at index n - 1
+    start = seq_after(after)  # the row with seq n sits at index n - 1
     found: list[T] = []
     for row in rows[start:]:
         if not matches(row):

@@ -1,0 +1,150 @@
+"""The DynamoDB items of one message: built for writing (the main item and its body parts),
+and read back into StoredRecord / StoredRejection."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from triggersqs.core.records import (
+    Incoming,
+    NewRecord,
+    StoredRecord,
+    StoredRejection,
+    storable_text,
+    utf8_size,
+)
+from triggersqs.storage.common import stored_record, stored_rejection
+from triggersqs.storage.dynamodb.schema import (
+    BODY_PART_PREFIX,
+    KIND_RECORD,
+    KIND_REJECTION,
+    MAIN_SK,
+    shard_of,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+    Item = dict[str, AttributeValueTypeDef]
+
+MAIN_BODY_BYTES: Final = 16_384
+"""The part of a body kept in the main item. Listings read whole main items (DynamoDB charges a
+read by item size, whatever the projection), so this bounds the cost of a page; longer bodies
+continue in part items."""
+PART_BODY_BYTES: Final = 380_000
+"""Body bytes per part item: under DynamoDB's 400 KB item limit with room for the keys."""
+
+STAMP_DIGITS: Final = 20
+"""Digits of a stamp in an index sort key: enough for any epoch microsecond count."""
+
+
+def stamp_key(us: int) -> str:
+    """A ``stored_at`` as the zero-padded start of an index sort key: string order is time order."""
+    return f"{max(us, 0):0{STAMP_DIGITS}d}"
+
+
+def items_of(item: Incoming, stamp: int) -> tuple[Item, list[Item]]:
+    """The main item and the body parts of one message, stored at ``stamp``."""
+    envelope = item.envelope
+    message_id = storable_text(envelope.message_id)
+    body = storable_text(envelope.body)
+    head, rest = split_body(body)
+    shard = shard_of(message_id)
+    kind = KIND_RECORD if isinstance(item, NewRecord) else KIND_REJECTION
+    main: Item = {
+        "pk": {"S": message_id},
+        "sk": {"S": MAIN_SK},
+        "kind": {"S": kind},
+        "gsi_all_pk": {"S": f"{kind}#{shard}"},
+        "gsi_sk": {"S": f"{stamp_key(stamp)}#{message_id}"},
+        "queue_arn": {"S": storable_text(envelope.queue_arn)},
+        "stored_at": {"N": str(stamp)},
+        "receive_count": {"N": str(envelope.receive_count)},
+        "body": {"S": head},
+        "body_bytes": {"N": str(utf8_size(body))},
+    }
+    if rest:
+        main["parts"] = {"N": str(len(rest))}
+    if envelope.sent_at_ms is not None:
+        main["sent_at"] = {"N": str(envelope.sent_at_ms)}
+    if isinstance(item, NewRecord):
+        command, client_id = storable_text(item.command), storable_text(item.client_id)
+        main["command"] = {"S": command}
+        main["client_id"] = {"S": client_id}
+        main["gsi_client_pk"] = {"S": f"{client_id}#{shard}"}
+        main["gsi_command_pk"] = {"S": f"{command}#{shard}"}
+        if envelope.message_group_id is not None:
+            main["message_group_id"] = {"S": storable_text(envelope.message_group_id)}
+    else:
+        main["reason"] = {"S": storable_text(item.reason)}
+    parts: list[Item] = [
+        {
+            "pk": {"S": message_id},
+            "sk": {"S": f"{BODY_PART_PREFIX}{number:04d}"},
+            "body": {"S": chunk},
+        }
+        for number, chunk in enumerate(rest, start=1)
+    ]
+    return main, parts
+
+
+def split_body(body: str) -> tuple[str, list[str]]:
+    """The head kept in the main item and the parts after it, each cut at a character boundary."""
+    if len(body) <= MAIN_BODY_BYTES // 4 or (body.isascii() and len(body) <= MAIN_BODY_BYTES):
+        return body, []
+    data = body.encode("utf-8")
+    if len(data) <= MAIN_BODY_BYTES:
+        return body, []
+    chunks: list[str] = []
+    start, size = 0, MAIN_BODY_BYTES
+    while start < len(data):
+        end = min(start + size, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte
+            end -= 1
+        chunks.append(data[start:end].decode("utf-8"))
+        start, size = end, PART_BODY_BYTES
+    return chunks[0], chunks[1:]
+
+
+def kind_of(main: Item) -> str:
+    """Whether a main item holds a record or a rejection (``schema.KIND_*``)."""
+    return main["kind"].get("S", "")
+
+
+def record_of(main: Item, body: str, *, listed: bool = False) -> StoredRecord:
+    """The record of a main item, with ``body`` (the whole one, or the main item's head)."""
+    group = main.get("message_group_id")
+    return stored_record(
+        cursor=main["gsi_sk"].get("S", ""),
+        message_id=main["pk"].get("S", ""),
+        command=main["command"].get("S", ""),
+        client_id=main["client_id"].get("S", ""),
+        queue_arn=main["queue_arn"].get("S", ""),
+        sent_at_ms=_int(main.get("sent_at")),
+        stored_at_us=int(main["stored_at"].get("N", "0")),
+        receive_count=int(main["receive_count"].get("N", "0")),
+        message_group_id=None if group is None else group.get("S"),
+        body=body,
+        body_bytes=int(main["body_bytes"].get("N", "0")),
+        listed=listed,
+    )
+
+
+def rejection_of(main: Item, body: str, *, listed: bool = False) -> StoredRejection:
+    """The rejected message of a main item, with ``body`` (whole, or the main item's head)."""
+    return stored_rejection(
+        cursor=main["gsi_sk"].get("S", ""),
+        message_id=main["pk"].get("S", ""),
+        queue_arn=main["queue_arn"].get("S", ""),
+        sent_at_ms=_int(main.get("sent_at")),
+        stored_at_us=int(main["stored_at"].get("N", "0")),
+        receive_count=int(main["receive_count"].get("N", "0")),
+        reason=main["reason"].get("S", ""),
+        body=body,
+        body_bytes=int(main["body_bytes"].get("N", "0")),
+        listed=listed,
+    )
+
+
+def _int(value: AttributeValueTypeDef | None) -> int | None:
+    return None if value is None else int(value.get("N", "0"))

@@ -1,0 +1,56 @@
+"""What every DynamoDB request of the store goes through: the client, the table's name, the
+worker threads that run the requests of one call side by side, and how to wait between tries."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Final, TypeVar
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_MAX_WORKERS: Final = 16
+"""Requests one store runs at once: the writes of a batch, or the shard queries of a page."""
+
+
+class Table:
+    """One table through one thread-safe boto3 client; the threads start on first need."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        name: str,
+        *,
+        max_workers: int,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.client = client
+        self.name = name
+        self.sleep = sleep
+        """Waits between tries (backoff); injected, so tests need not wait."""
+        self._max_workers = max_workers
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def parallel(self, work: Callable[[T], R], args: Sequence[T]) -> list[R]:
+        """``work`` of each argument, in order; side by side when there are several."""
+        if len(args) <= 1:
+            return [work(arg) for arg in args]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._max_workers, "triggersqs-dynamodb")
+            pool = self._pool
+        return list(pool.map(work, args))
+
+    def close(self) -> None:
+        """Stop the worker threads and close the client's connections."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+        self.client.close()

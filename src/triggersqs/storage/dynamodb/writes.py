@@ -1,0 +1,152 @@
+"""How the DynamoDB store writes: one conditional put per message (a transaction when its body
+continues in part items), concurrently, or one after another for an ordered batch.
+
+A conditional put per item, because BatchWriteItem cannot carry a condition, and a transaction
+of the whole batch would cost twice the write capacity and fail on any duplicate.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from triggersqs.core.clock import Deadline, expired
+from triggersqs.core.ports import SaveStatus
+from triggersqs.core.records import Incoming
+from triggersqs.errors import StorageError, StorageUnavailableError
+from triggersqs.storage.common import Stamps, decided_before_writing
+from triggersqs.storage.dynamodb.errors import TRANSIENT_REASONS, error_code, translate
+from triggersqs.storage.dynamodb.items import items_of
+from triggersqs.storage.dynamodb.table import Table
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+    from triggersqs.storage.dynamodb.items import Item
+
+_TRANSACTION_TRIES: Final = 3
+_FAIL: Final = SaveStatus.FAILED
+_ANSWERED: Final = (SaveStatus.STORED, SaveStatus.DUPLICATE)
+
+Outcome = SaveStatus | StorageError
+"""What one write came to: a status, or the storage error that stopped it (never raised)."""
+
+
+def save(
+    table: Table,
+    stamps: Stamps,
+    items: Sequence[Incoming],
+    *,
+    ordered: bool,
+    deadline: Deadline | None,
+) -> list[SaveStatus]:
+    """Write each new message id once; see :meth:`MessageWriter.save`."""
+    if (decided := decided_before_writing(items, deadline)) is not None:
+        return decided
+    first_of: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first_of.setdefault(item.envelope.message_id, index)
+    unique = list(first_of.values())
+    # Each item gets its own stamp, increasing in batch order, so a batch lists in its order.
+    writes = list(zip((items[i] for i in unique), stamps.distinct(len(unique)), strict=True))
+    if ordered:
+        outcomes = _write_in_order(table, writes, deadline)
+    else:
+        outcomes = table.parallel(lambda write: _attempt(table, *write, deadline), writes)
+    errors = [outcome for outcome in outcomes if isinstance(outcome, StorageError)]
+    if errors and not any(outcome in _ANSWERED for outcome in outcomes):
+        # Nothing was written or found: report the store's state rather than N failures.
+        raise next((e for e in errors if isinstance(e, StorageUnavailableError)), errors[0])
+    status_of = {
+        items[index].envelope.message_id: outcome if isinstance(outcome, SaveStatus) else _FAIL
+        for index, outcome in zip(unique, outcomes, strict=True)
+    }
+    statuses = []
+    for index, item in enumerate(items):
+        status = status_of[item.envelope.message_id]
+        if first_of[item.envelope.message_id] != index and status is not SaveStatus.FAILED:
+            status = SaveStatus.DUPLICATE
+        statuses.append(status)
+    return statuses
+
+
+def _write_in_order(
+    table: Table, writes: list[tuple[Incoming, int]], deadline: Deadline | None
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    stopped = False
+    for item, stamp in writes:
+        outcome = _FAIL if stopped else _attempt(table, item, stamp, deadline)
+        outcomes.append(outcome)
+        stopped = outcome is _FAIL or isinstance(outcome, StorageError)
+    return outcomes
+
+
+def _attempt(table: Table, item: Incoming, stamp: int, deadline: Deadline | None) -> Outcome:
+    """Write one item unless the deadline has passed; returns a storage error, never raises."""
+    if expired(deadline):
+        return _FAIL
+    try:
+        return _write(table, item, stamp)
+    except StorageError as exc:
+        return exc
+
+
+def _write(table: Table, item: Incoming, stamp: int) -> SaveStatus:
+    main, parts = items_of(item, stamp)
+    if parts:
+        return _write_transaction(table, main, parts)
+    try:
+        table.client.put_item(
+            TableName=table.name, Item=main, ConditionExpression="attribute_not_exists(pk)"
+        )
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return SaveStatus.DUPLICATE
+        raise translate(exc, "PutItem") from exc
+    except BotoCoreError as exc:
+        raise translate(exc, "PutItem") from exc
+    return SaveStatus.STORED
+
+
+def _write_transaction(table: Table, main: Item, parts: list[Item]) -> SaveStatus:
+    """The main item (conditionally) and its body parts, all or nothing."""
+    requests: list[TransactWriteItemTypeDef] = [
+        {
+            "Put": {
+                "TableName": table.name,
+                "Item": main,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+    ]
+    requests.extend({"Put": {"TableName": table.name, "Item": part}} for part in parts)
+    for attempt in range(_TRANSACTION_TRIES):
+        try:
+            # The token makes botocore's own retries of this request idempotent.
+            table.client.transact_write_items(
+                TransactItems=requests, ClientRequestToken=str(uuid.uuid4())
+            )
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise translate(exc, "TransactWriteItems") from exc
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return SaveStatus.DUPLICATE
+            if not TRANSIENT_REASONS.intersection(reasons):
+                raise StorageError(f"DynamoDB TransactWriteItems cancelled: {reasons}") from exc
+            if attempt + 1 == _TRANSACTION_TRIES:
+                raise StorageUnavailableError(
+                    f"DynamoDB TransactWriteItems cancelled: {reasons}"
+                ) from exc
+            # Another writer holds the same message id: wait, then its write decides.
+            table.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311 - jitter
+        except BotoCoreError as exc:
+            raise translate(exc, "TransactWriteItems") from exc
+        else:
+            return SaveStatus.STORED
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,55 @@
+"""The columns the SQLite store reads, and its rows as StoredRecord / StoredRejection."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from triggersqs.core.records import PREVIEW_BYTES, StoredRecord, StoredRejection
+from triggersqs.storage.common import stored_record, stored_rejection
+
+RECORD_COLUMNS: Final = (
+    "seq, message_id, command, client_id, queue_arn, sent_at, stored_at, receive_count,"
+    " message_group_id"
+)
+REJECTION_COLUMNS: Final = "seq, message_id, queue_arn, sent_at, stored_at, receive_count, reason"
+WHOLE_BODY: Final = "body, body_bytes"
+# Listings read a bounded prefix of each body: at most 4 bytes per character in UTF-8.
+BODY_PREVIEW: Final = f"substr(body, 1, {PREVIEW_BYTES}), body_bytes"
+
+
+def record(row: tuple[Any, ...], *, listed: bool = False) -> StoredRecord:
+    """A row of :data:`RECORD_COLUMNS` and a body column pair; its ``seq`` is the cursor."""
+    seq, message_id, command, client_id, queue_arn, sent_at, stored_at, count, group, body, size = (
+        row
+    )
+    return stored_record(
+        cursor=str(seq),
+        message_id=message_id,
+        command=command,
+        client_id=client_id,
+        queue_arn=queue_arn,
+        sent_at_ms=sent_at,
+        stored_at_us=stored_at,
+        receive_count=count,
+        message_group_id=group,
+        body=body,
+        body_bytes=size,
+        listed=listed,
+    )
+
+
+def rejection(row: tuple[Any, ...], *, listed: bool = False) -> StoredRejection:
+    """A row of :data:`REJECTION_COLUMNS` and a body column pair; its ``seq`` is the cursor."""
+    seq, message_id, queue_arn, sent_at, stored_at, count, reason, body, size = row
+    return stored_rejection(
+        cursor=str(seq),
+        message_id=message_id,
+        queue_arn=queue_arn,
+        sent_at_ms=sent_at,
+        stored_at_us=stored_at,
+        receive_count=count,
+        reason=reason,
+        body=body,
+        body_bytes=size,
+        listed=listed,
+    )

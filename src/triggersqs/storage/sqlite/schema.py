@@ -1,0 +1,58 @@
+"""The SQLite file's tables and indexes, and how each connection to it is opened and set up."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Final
+
+SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL UNIQUE,
+    command TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    queue_arn TEXT NOT NULL,
+    sent_at INTEGER,
+    stored_at INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL,
+    message_group_id TEXT,
+    body TEXT NOT NULL,
+    body_bytes INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_by_client ON records (client_id, seq);
+CREATE INDEX IF NOT EXISTS records_by_command ON records (command, seq);
+CREATE TABLE IF NOT EXISTS rejected (
+    seq INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL UNIQUE,
+    queue_arn TEXT NOT NULL,
+    sent_at INTEGER,
+    stored_at INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    body TEXT NOT NULL,
+    body_bytes INTEGER NOT NULL
+);
+"""
+
+
+def connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
+    """A new connection to the file, not yet set up (see :func:`set_up`)."""
+    return sqlite3.connect(
+        path,
+        timeout=busy_timeout_ms / 1000,
+        isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
+        check_same_thread=False,  # close() may run on another thread
+        cached_statements=256,
+    )
+
+
+def set_up(conn: sqlite3.Connection, *, synchronous: str, create_schema: bool) -> None:
+    """WAL, the durability setting and the checkpoint interval; the tables when asked."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    # Checkpoint every ~40 MB of WAL, not every 4 MB: a hot page (the end of each index)
+    # rewritten by many commits is copied to the file once per checkpoint. Measured: commit of
+    # a 10-record batch 297 -> 181 us (docs/benchmarks.md).
+    conn.execute("PRAGMA wal_autocheckpoint=10000")
+    if create_schema:
+        conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")

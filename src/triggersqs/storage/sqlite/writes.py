@@ -1,0 +1,134 @@
+"""How the SQLite store writes a batch: one transaction, the unique index as duplicate check."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Final
+
+from triggersqs.core.clock import Deadline
+from triggersqs.core.ports import SaveStatus
+from triggersqs.core.records import Incoming, NewRecord, storable_text, utf8_size
+from triggersqs.storage.common import Stamps, decided_before_writing
+from triggersqs.storage.sqlite.connections import Connections
+
+_IN_CHUNK: Final = 500  # message ids per IN (...) lookup, well under SQLite's variable limit
+
+_INSERT: Final = {
+    "records": "INSERT OR IGNORE INTO records (message_id, queue_arn, sent_at, stored_at,"
+    " receive_count, command, client_id, message_group_id, body, body_bytes)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "rejected": "INSERT OR IGNORE INTO rejected (message_id, queue_arn, sent_at, stored_at,"
+    " receive_count, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+}
+
+
+def save(
+    connections: Connections,
+    stamps: Stamps,
+    items: Sequence[Incoming],
+    deadline: Deadline | None,
+) -> list[SaveStatus]:
+    """Write the new items in one transaction (all or nothing, so already in order)."""
+    if (decided := decided_before_writing(items, deadline)) is not None:
+        return decided
+    with connections.transaction() as conn:
+        return _write(conn, items, stamps.shared(floor=_last_stored_at(conn)))
+
+
+def _write(conn: sqlite3.Connection, items: Sequence[Incoming], stored_at: int) -> list[SaveStatus]:
+    """Insert the new items in the open transaction, all at ``stored_at``; one status each."""
+    statuses: list[SaveStatus] = []
+    rows: dict[str, list[tuple[int, tuple[Any, ...]]]] = {"records": [], "rejected": []}
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        envelope = item.envelope
+        # Text goes in as UTF-8: an unpaired surrogate (a JSON event can carry one) is
+        # escaped, as the DynamoDB store does, instead of failing the whole batch.
+        message_id = storable_text(envelope.message_id)
+        if message_id in seen:
+            statuses.append(SaveStatus.DUPLICATE)
+            continue
+        seen.add(message_id)
+        statuses.append(SaveStatus.STORED)
+        body = storable_text(envelope.body)
+        common = (
+            message_id,
+            storable_text(envelope.queue_arn),
+            envelope.sent_at_ms,
+            stored_at,
+            envelope.receive_count,
+        )
+        if isinstance(item, NewRecord):
+            group = envelope.message_group_id
+            row = (
+                *common,
+                item.command,
+                item.client_id,
+                None if group is None else storable_text(group),
+                body,
+                utf8_size(body),
+            )
+            rows["records"].append((index, row))
+        else:
+            rows["rejected"].append((index, (*common, item.reason, body, utf8_size(body))))
+    for table, other in (("records", "rejected"), ("rejected", "records")):
+        for index in _insert(conn, table, other, rows[table]):
+            statuses[index] = SaveStatus.DUPLICATE
+    return statuses
+
+
+def _last_stored_at(conn: sqlite3.Connection) -> int:
+    """The latest ``stored_at`` in the file (0 when empty): no stamp may go below it."""
+    # stored_at follows seq, so each table's last row holds its latest: no index needed.
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT stored_at FROM records ORDER BY seq DESC LIMIT 1), 0),"
+        " coalesce((SELECT stored_at FROM rejected ORDER BY seq DESC LIMIT 1), 0))"
+    ).fetchone()
+    return int(row[0])
+
+
+def _insert(
+    conn: sqlite3.Connection, table: str, other: str, rows: list[tuple[int, tuple[Any, ...]]]
+) -> list[int]:
+    """Insert ``rows`` (item index, values) unless their id is stored; the duplicates' indexes."""
+    if not rows:
+        return []
+    duplicates: list[int] = []
+    if _last_seq(conn, other):
+        kept = _ids_in(conn, other, [values[0] for _, values in rows])
+        if kept:
+            duplicates = [index for index, values in rows if values[0] in kept]
+            rows = [(index, values) for index, values in rows if values[0] not in kept]
+    last = _last_seq(conn, table)
+    before = conn.total_changes
+    conn.executemany(_INSERT[table], [values for _, values in rows])
+    if conn.total_changes - before < len(rows):
+        # Some ids were already there: the rows this statement added are the ones after ``last``.
+        added = {
+            message_id
+            for (message_id,) in conn.execute(
+                f"SELECT message_id FROM {table} WHERE seq > ?",  # noqa: S608 - table is ours
+                (last,),
+            )
+        }
+        duplicates += [index for index, values in rows if values[0] not in added]
+    return duplicates
+
+
+def _ids_in(conn: sqlite3.Connection, table: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT message_id FROM {table} WHERE message_id IN ({marks})",  # noqa: S608
+            chunk,
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def _last_seq(conn: sqlite3.Connection, table: str) -> int:
+    row = conn.execute(f"SELECT max(seq) FROM {table}").fetchone()  # noqa: S608 - table is ours
+    return int(row[0] or 0)

@@ -1,4 +1,10 @@
-"""The SQLite file's tables and indexes, and how each connection to it is opened and set up."""
+"""The SQLite file's tables and indexes, how they change between versions, and how each
+connection to it is opened and set up.
+
+``SCHEMA`` is the first version's shape and never changes: every later change is a step appended
+to ``MIGRATIONS``, applied in order to new and old files alike, and ``PRAGMA user_version``
+counts the steps a file has had.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +41,11 @@ CREATE TABLE IF NOT EXISTS rejected (
 """
 
 
+MIGRATIONS: Final[tuple[str, ...]] = ()
+"""Append only: the step at index ``n`` takes a file from version ``n`` to ``n + 1``. Each step is
+one SQL statement (``ALTER TABLE ... ADD COLUMN``, ``CREATE INDEX``...)."""
+
+
 def connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
     """A new connection to the file, not yet set up (see :func:`set_up`)."""
     return sqlite3.connect(
@@ -56,3 +67,34 @@ def set_up(conn: sqlite3.Connection, *, synchronous: str, create_schema: bool) -
     conn.execute("PRAGMA wal_autocheckpoint=10000")
     if create_schema:
         conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
+        migrate(conn, MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, steps: tuple[str, ...]) -> int:
+    """Apply the steps this file has not had, in one transaction; its version afterwards."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Read inside the write lock: two processes opening an old file migrate it once.
+        version = _known_version(conn, steps)
+        for step in steps[version:]:
+            conn.execute(step)
+        if version < len(steps):
+            conn.execute(f"PRAGMA user_version={len(steps)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return len(steps)
+
+
+def _known_version(conn: sqlite3.Connection, steps: tuple[str, ...]) -> int:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > len(steps):
+        # A DatabaseError: the store reports it as a StorageError (connections.py), not as an
+        # outage that retrying could end.
+        raise sqlite3.DatabaseError(
+            f"the file is at version {version}, made by a newer triggersqs; this one knows"
+            f" {len(steps)}"
+        )
+    return version

@@ -96,7 +96,7 @@ def moto_server() -> Iterator[str]:
         yield endpoint
 
 
-DYNAMODB_LOCAL = Path(__file__).resolve().parent.parent / ".cache" / "dynamodb-local"
+DYNAMODB_LOCAL = Path(__file__).resolve().parents[2] / ".cache" / "dynamodb-local"
 """Where scripts/install-dynamodb-local puts DynamoDB Local (AWS's emulator jar)."""
 
 

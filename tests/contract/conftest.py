@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import new_record
-from tests.servers import Relay, dynamodb_client, free_port
+from tests.support.factories import new_record
+from tests.support.servers import Relay, dynamodb_client, free_port
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.records import now_us
 from triggersqs.storage.memory import MemoryStore

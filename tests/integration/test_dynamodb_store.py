@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.factories import body, envelope, new_record, new_rejection
-from tests.servers import dynamodb_client, free_port
+from tests.support.factories import body, envelope, new_record, new_rejection
+from tests.support.servers import dynamodb_client, free_port
 from triggersqs.bootstrap import build_store
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import Outcome
@@ -475,7 +475,7 @@ def test_the_store_built_from_settings_honours_the_endpoint_variable(
 _LAMBDA = """
 import json, sys
 import triggersqs.lambda_handler as entry
-from tests.factories import sqs_event, sqs_record
+from tests.support.factories import sqs_event, sqs_record
 
 imported_at_start = "boto3" in sys.modules
 first = entry.handler(sqs_event(sqs_record(), sqs_record("not json")), None)

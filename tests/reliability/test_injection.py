@@ -14,10 +14,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.factories import new_record, new_rejection
-from tests.integration.conftest import uvicorn_in_thread
-from tests.reliability.figures import Figures
-from tests.servers import dynamodb_client
+from tests.support.factories import new_record, new_rejection
+from tests.support.figures import Figures
+from tests.support.servers import dynamodb_client
+from tests.support.serving import uvicorn_in_thread
 from triggersqs.api import create_app
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.service import RecordService

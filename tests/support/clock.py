@@ -20,7 +20,7 @@ class FakeClock(Generic[N]):
 
     def __init__(self, start: N, *, step: N | int = 0) -> None:
         self.now: N = start
-        self.step = step
+        self.step: N | int = step
         self.slept: list[N] = []
         """Every pause :meth:`sleep` was asked for, in order."""
         self._lock = threading.Lock()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import time
-import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +21,12 @@ from tests.support.clock import FakeClock
 from tests.support.factories import FIFO_QUEUE_ARN, QUEUE_ARN, body
 from tests.support.figures import Figures
 from tests.support.lambda_context import FakeLambdaContext
-from tests.support.servers import dynamodb_client
+from tests.support.servers import dynamodb_client, fresh_table
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import BatchReport, Outcome
 from triggersqs.core.ports import MessageStore, RecordFilter
 from triggersqs.core.records import Envelope
-from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+from triggersqs.storage.dynamodb import DynamoDbStore
 from triggersqs.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -83,12 +82,8 @@ def assert_reported_as_stored(
 
 @pytest.fixture
 def dynamodb_table(dynamodb_local_endpoint: str) -> Iterator[str]:
-    admin = dynamodb_client(dynamodb_local_endpoint)
-    name = f"budget-{uuid.uuid4().hex[:12]}"
-    create_table(admin, name)
-    yield name
-    admin.delete_table(TableName=name)
-    admin.close()
+    with fresh_table(dynamodb_local_endpoint, "budget") as name:
+        yield name
 
 
 def test_a_fifo_batch_whose_time_runs_out_between_writes_fails_the_rest_and_redelivery_stores_them(

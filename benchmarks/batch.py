@@ -21,14 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import QUEUE_ARN, Context, Table, median, sqs_batch
+from tests.support.lambda_context import FakeLambdaContext
+
+from benchmarks.common import CONTEXT, QUEUE_ARN, Table, median, sqs_batch
 from triggersqs.bootstrap import build_runtime
 from triggersqs.core.ports import MessageStore
 from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
 
 SIZES = (10, 100, 1_000, 10_000)
-Handler = Callable[[dict[str, Any], Context], Any]
+Handler = Callable[[dict[str, Any], FakeLambdaContext], Any]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def time_batches(
     handler: Handler, size: int, budget: Budget, check: Callable[[Any], bool]
 ) -> float:
     """Median seconds per batch of ``size`` fresh messages (after one untimed batch)."""
-    context = Context()
+    context = CONTEXT
     first = sqs_batch(size)
     if not check(handler(first, context)):
         raise RuntimeError(f"the handler did not store a batch of {size}")
@@ -108,12 +110,12 @@ def baseline(workdir: Path) -> Iterator[Handler]:
 @contextmanager
 def dynamodb_local_store() -> Iterator[MessageStore | None]:
     """A DynamoDBStore on a fresh table of DynamoDB Local, or None when it is not installed."""
-    from tests.servers import DYNAMODB_LOCAL
+    from tests.support.servers import DYNAMODB_LOCAL
 
     if not (DYNAMODB_LOCAL / "DynamoDBLocal.jar").is_file() or shutil.which("java") is None:
         yield None
         return
-    from tests.servers import dynamodb_client, dynamodb_local
+    from tests.support.servers import dynamodb_client, dynamodb_local
 
     from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore, create_table
 

@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
+    CONTEXT,
     PYTHON,
     QUEUE_ARN,
     ROOT,
-    Context,
     Table,
     clean_env,
     median,
@@ -156,7 +156,7 @@ def _prepare_templates(templates: Path) -> None:
     app = build_runtime(
         Settings.build(store="sqlite", sqlite_path=str(templates / "triggersqs.db"))
     )
-    assert app.sqs(sqs_batch(_HTTP_RECORDS), Context()) == {"batchItemFailures": []}
+    assert app.sqs(sqs_batch(_HTTP_RECORDS), CONTEXT) == {"batchItemFailures": []}
     app.store.close()
     with (templates / "log.txt").open("w") as log:
         for event_record in sqs_batch(_HTTP_RECORDS)["Records"]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.events import http_event, sqs_event
+from tests.support.events import http_event, sqs_event
+from tests.support.lambda_context import FakeLambdaContext
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -21,17 +22,13 @@ LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
 """Lambda's limit on a synchronous invocation's response, in bytes."""
 
 
-class Context:
-    """The Lambda context the handlers read: a request id and a generous time budget."""
-
-    aws_request_id = "benchmark"
-    function_name = "triggersqs-benchmark"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:triggersqs-benchmark"
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Always 15 minutes left: no benchmark batch is cut short."""
-        return 900_000
+CONTEXT = FakeLambdaContext(
+    remaining_ms=900_000,  # always 15 minutes left: no benchmark batch is cut short
+    aws_request_id="benchmark",
+    function_name="triggersqs-benchmark",
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:triggersqs-benchmark",
+)
+"""The Lambda context the handlers read: a request id and a generous time budget."""
 
 
 def message_body(n: int) -> str:

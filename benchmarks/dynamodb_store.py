@@ -35,8 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: reuse the tests' server starter and factories
 
-from tests.factories import new_record  # noqa: E402
-from tests.servers import dynamodb_client, dynamodb_local, free_port  # noqa: E402
+from tests.support.factories import new_record  # noqa: E402
+from tests.support.servers import dynamodb_client, dynamodb_local, free_port  # noqa: E402
 
 from triggersqs.core.ports import RecordFilter, SaveStatus  # noqa: E402
 from triggersqs.core.records import NewRecord  # noqa: E402

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.stack import DevStack, body, dev_stack, send_bodies, worker
+from tests.support.sqs import send_bodies
+from tests.support.stack import DevStack, body, dev_stack, worker
 
 
 def _stored(db: Path) -> int:

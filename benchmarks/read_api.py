@@ -24,10 +24,10 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.common import (
+    CONTEXT,
     LAMBDA_PAYLOAD_LIMIT,
     PYTHON,
     ROOT,
-    Context,
     Table,
     clean_env,
     http_api_get,
@@ -81,7 +81,7 @@ def child_ours(db: str, count: int, calls: int, budget_s: float) -> dict[str, An
     from triggersqs.settings import Settings
 
     app = build_runtime(Settings.build(store="sqlite", sqlite_path=db, log_level="WARNING"))
-    context = Context()
+    context = CONTEXT
     rss_idle = _max_rss_bytes()
 
     # A cursor to the last page, made the way the API makes them (same scope, same secret).
@@ -140,7 +140,7 @@ def child_baseline(log: str, calls: int, budget_s: float) -> dict[str, Any]:
     from benchmarks.baseline import lambda_handler, sqs_handler
 
     sqs_handler.LOG_PATH = log
-    event, context = rest_get("/records"), Context()
+    event, context = rest_get("/records"), CONTEXT
     rss_idle = _max_rss_bytes()
     response = lambda_handler.lambda_handler(event, context)
     if response["statusCode"] != 200:

@@ -24,25 +24,18 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
+from tests.support.servers import free_port
+
 from benchmarks.common import PYTHON, ROOT, Table, clean_env, median, percentile
 
 TRIGGERSQS = str(Path(PYTHON).parent / "triggersqs")
 PAGE_PATH = "/records?limit=100"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serving(db: Path, workers: int = 1) -> Iterator[str]:
     """``triggersqs serve`` over ``db`` until the block ends; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     command = [TRIGGERSQS, "serve", "--host", "127.0.0.1", "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]

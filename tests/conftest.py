@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests import servers
-from tests.reliability.figures import Figures
+from tests.support import servers
+from tests.support.figures import Figures
 
 # Properties here run real I/O (SQLite files, HTTP over loopback): an example's time says
 # nothing about a bug, so no deadline. Example counts come from the profile: a few hundred in

@@ -8,15 +8,14 @@ once per session; each store gets a table of its own, deleted afterwards.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from functools import partial
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from tests.factories import new_record
-from tests.servers import Relay, dynamodb_client, free_port
+from tests.support.factories import new_record
+from tests.support.servers import Relay, dynamodb_client, free_port, fresh_table
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.records import now_us
 from triggersqs.storage.memory import MemoryStore
@@ -57,7 +56,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
     """A factory of empty stores of one kind: ``make_store(clock=...)``."""
     made: list[MessageStore] = []
     counter = iter(range(1_000_000))
-    cleanups: list[Callable[[], object]] = []
+    tables = ExitStack()  # DynamoDB tables, deleted once the stores are closed
 
     def make(clock: Clock = now_us) -> MessageStore:
         store: MessageStore
@@ -66,25 +65,20 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
         elif request.param == "sqlite":
             store = SqliteStore(tmp_path / f"store{next(counter)}.db", clock=clock)
         elif request.param in DYNAMODB_SERVERS:
-            from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+            from triggersqs.storage.dynamodb import DynamoDbStore
 
             endpoint: str = request.getfixturevalue(DYNAMODB_SERVERS[request.param])
-            admin = dynamodb_client(endpoint)
-            table = f"contract-{uuid.uuid4().hex[:12]}"
-            create_table(admin, table)
-            cleanups.append(partial(admin.delete_table, TableName=table))
-            cleanups.append(admin.close)
+            table = tables.enter_context(fresh_table(endpoint, "contract"))
             store = DynamoDbStore(dynamodb_client(endpoint), table, clock=clock)
         else:
             raise AssertionError(request.param)
         made.append(store)
         return store
 
-    yield make
-    for store in made:
-        store.close()
-    for cleanup in cleanups:
-        cleanup()
+    with tables:
+        yield make
+        for store in made:
+            store.close()
 
 
 @pytest.fixture
@@ -109,7 +103,7 @@ def down_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Messa
 
     DynamoDB clients try once: the outage, not botocore's retries, is under test.
     """
-    cleanups: list[Callable[[], object]] = []
+    tables = ExitStack()
     store: MessageStore
     if request.param == "memory":
         memory = MemoryStore()
@@ -119,13 +113,10 @@ def down_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Messa
     elif request.param == "sqlite":
         store = SqliteStore(tmp_path, busy_timeout_ms=50)
     elif request.param in DYNAMODB_SERVERS:
-        from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+        from triggersqs.storage.dynamodb import DynamoDbStore
 
         endpoint: str = request.getfixturevalue(DYNAMODB_SERVERS[request.param])
-        admin = dynamodb_client(endpoint)
-        table = f"down-{uuid.uuid4().hex[:12]}"
-        create_table(admin, table)
-        cleanups += [partial(admin.delete_table, TableName=table), admin.close]
+        table = tables.enter_context(fresh_table(endpoint, "down"))
         relay = Relay(endpoint)
         store = DynamoDbStore(dynamodb_client(relay.endpoint, attempts=1), table)
         store.save([new_record()])
@@ -137,7 +128,6 @@ def down_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Messa
         store = DynamoDbStore(dynamodb_client(nowhere, attempts=1), "nowhere")
     else:
         raise AssertionError(request.param)
-    yield store
-    store.close()
-    for cleanup in cleanups:
-        cleanup()
+    with tables:
+        yield store
+        store.close()

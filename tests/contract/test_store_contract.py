@@ -8,23 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.contract.conftest import StoreFactory
-from tests.factories import QUEUE_ARN, SENT_AT_MS, body, new_id, new_record, new_rejection
+from tests.support.clock import FakeClock
+from tests.support.factories import QUEUE_ARN, SENT_AT_MS, body, new_id, new_record, new_rejection
 from triggersqs.core.clock import Deadline
 from triggersqs.core.ports import MessageStore, RecordFilter, SaveStatus
 from triggersqs.core.records import PREVIEW_BYTES, Incoming, StoredRecord, utf8_size
 from triggersqs.errors import InvalidCursorError
 
 T0_US = 1_764_000_000_000_000  # 2025-11-24T16:00:00Z
-
-
-class FakeClock:
-    """A settable clock in epoch microseconds."""
-
-    def __init__(self, now: int = T0_US) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        return self.now
 
 
 def all_records(
@@ -227,7 +218,7 @@ def test_an_empty_store_lists_nothing(store: MessageStore) -> None:
 
 
 def test_records_are_listed_in_stored_order_across_pages(make_store: StoreFactory) -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0_US)
     store = make_store(clock=clock)
     for batch in range(4):
         clock.now += 1_000
@@ -252,7 +243,7 @@ def test_a_page_says_whether_more_follow(store: MessageStore) -> None:
 
 
 def test_records_written_after_a_cursor_appear_on_later_pages(make_store: StoreFactory) -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0_US)
     store = make_store(clock=clock)
     store.save([new_record(client_id="early") for _ in range(2)])
     page = store.list_records(RecordFilter(), after=None, limit=2)
@@ -265,7 +256,7 @@ def test_records_written_after_a_cursor_appear_on_later_pages(make_store: StoreF
 
 
 def test_stored_at_never_decreases_even_when_the_clock_goes_back(make_store: StoreFactory) -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0_US)
     store = make_store(clock=clock)
     for step in [0, 5_000_000, -3_000_000, -3_000_000, 1]:
         clock.now += step
@@ -305,7 +296,7 @@ def test_listing_filters_by_client_id_and_command(store: MessageStore) -> None:
 def test_listing_filters_by_stored_time_since_inclusive_until_exclusive(
     make_store: StoreFactory,
 ) -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0_US)
     store = make_store(clock=clock)
     for minute in range(5):
         clock.now = T0_US + minute * 60_000_000
@@ -325,7 +316,7 @@ def test_listing_filters_by_stored_time_since_inclusive_until_exclusive(
 
 
 def test_naive_times_in_a_filter_are_taken_as_utc(make_store: StoreFactory) -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0_US)
     store = make_store(clock=clock)
     store.save([new_record()])
     naive = datetime.fromtimestamp(T0_US / 1_000_000, UTC).replace(tzinfo=None)

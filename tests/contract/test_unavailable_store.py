@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.factories import new_id, new_record, new_rejection
+from tests.support.factories import new_id, new_record, new_rejection
 from triggersqs.core.ports import MessageStore, RecordFilter
 from triggersqs.errors import StorageUnavailableError
 

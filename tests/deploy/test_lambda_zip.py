@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.deploy.support import BUILD_LAMBDA_ZIP, ZIP_COLD_START
-from tests.events import http_event, sqs_event
+from tests.support.events import http_event, sqs_event
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import AWS_CLI, CREDENTIALS, body, clean_env, dev_stack, send_bodies, wait_for
+from tests.support.sqs import send_bodies
+from tests.support.stack import AWS_CLI, CREDENTIALS, body, clean_env, dev_stack
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

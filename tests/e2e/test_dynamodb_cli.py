@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import CREDENTIALS, run_triggersqs
-from tests.factories import body, sqs_event, sqs_record
+from tests.support.factories import body, sqs_event, sqs_record
+from tests.support.stack import CREDENTIALS, run_triggersqs
 
 pytestmark = pytest.mark.slow
 

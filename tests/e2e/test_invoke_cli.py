@@ -8,8 +8,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.e2e.stack import run_triggersqs
-from tests.events import http_event, sqs_event
+from tests.support.events import http_event, sqs_event
+from tests.support.stack import run_triggersqs
 
 
 def invoke(event_file: Path | str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.stack import run_triggersqs
-from tests.factories import new_record
-from tests.integration.conftest import uvicorn_in_thread
-from tests.servers import free_port
+from tests.support.factories import new_record
+from tests.support.servers import free_port
+from tests.support.serving import uvicorn_in_thread
+from tests.support.stack import run_triggersqs
 from triggersqs.bootstrap import build_app
 from triggersqs.core.records import us_from_utc
 from triggersqs.settings import Settings

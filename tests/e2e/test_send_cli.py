@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.stack import run_triggersqs
-from tests.integration.sqs_fixtures import counts, create_queue, sqs_client, sqs_server
+from tests.support.sqs import counts, create_queue, sqs_client, sqs_server
+from tests.support.stack import run_triggersqs
 from triggersqs.local.sqs_wire import QueueInfo
 
 if TYPE_CHECKING:

@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import (
-    TRIGGERSQS,
-    body,
-    clean_env,
-    dev_stack,
-    send_bodies,
-    wait_for,
-    worker,
-)
+from tests.support.sqs import send_bodies
+from tests.support.stack import TRIGGERSQS, body, clean_env, dev_stack, worker
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

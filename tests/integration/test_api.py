@@ -15,8 +15,9 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from tests.factories import new_record, new_rejection
-from tests.integration.conftest import Serve, uvicorn_in_thread
+from tests.support.factories import new_record, new_rejection
+from tests.support.fakes import BuggyStore
+from tests.support.serving import Serve, uvicorn_in_thread
 from triggersqs.api import create_app
 from triggersqs.api.schemas import (
     ErrorOut,
@@ -413,11 +414,9 @@ def test_a_write_method_is_a_json_405(api: httpx.Client) -> None:
 
 def test_an_unexpected_error_is_a_json_500_without_details(serve: Serve) -> None:
     # GIVEN a store with a bug
-    class BuggyStore(MemoryStore):
-        def get_record(self, message_id: str) -> None:
-            raise RuntimeError("secret internals")
+    store = BuggyStore(RuntimeError("secret internals"))
 
-    with httpx.Client(base_url=serve(create_app(RecordService(BuggyStore(), "memory")))) as api:
+    with httpx.Client(base_url=serve(create_app(RecordService(store, "memory")))) as api:
         response = api.get("/records/any")
 
     # THEN the client learns only that it failed

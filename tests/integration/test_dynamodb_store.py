@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.factories import body, envelope, new_record, new_rejection
-from tests.servers import dynamodb_client, free_port
+from tests.support.factories import body, envelope, new_record, new_rejection
+from tests.support.servers import dynamodb_client, free_port, fresh_table
 from triggersqs.bootstrap import build_store
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import Outcome
@@ -50,12 +50,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def table(dynamodb_local_endpoint: str) -> Iterator[str]:
     """A fresh table on DynamoDB Local, deleted afterwards."""
-    admin = dynamodb_client(dynamodb_local_endpoint)
-    name = f"it-{uuid.uuid4().hex[:12]}"
-    create_table(admin, name)
-    yield name
-    admin.delete_table(TableName=name)
-    admin.close()
+    with fresh_table(dynamodb_local_endpoint, "it") as name:
+        yield name
 
 
 @pytest.fixture
@@ -475,7 +471,7 @@ def test_the_store_built_from_settings_honours_the_endpoint_variable(
 _LAMBDA = """
 import json, sys
 import triggersqs.lambda_handler as entry
-from tests.factories import sqs_event, sqs_record
+from tests.support.factories import sqs_event, sqs_record
 
 imported_at_start = "boto3" in sys.modules
 first = entry.handler(sqs_event(sqs_record(), sqs_record("not json")), None)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from tests import servers
-from tests.integration.sqs_fixtures import (
+from tests.support import servers
+from tests.support.sqs import (
     Counts,
     counts,
     create_queue,
@@ -24,8 +24,8 @@ from tests.integration.sqs_fixtures import (
     sqs_client,
     sqs_server,
     unique_name,
-    wait_for,
 )
+from tests.support.waiting import wait_for
 from triggersqs.local.embedded_sqs import tune_moto
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def test_visibility_timeouts_and_delays_still_expire(sqs: SQSClient) -> None:
     sqs.send_message(QueueUrl=queue.url, MessageBody="delayed", DelaySeconds=1)
     assert counts(sqs, queue.url) == Counts(visible=0, not_visible=1, delayed=1)
     # WHEN a little over a second passes (polled, bounded)
-    assert wait_for(lambda: counts(sqs, queue.url).visible == 2, timeout=10)
+    wait_for(lambda: counts(sqs, queue.url).visible == 2, 10, "both messages visible", 0.05)
     # THEN both are visible: the first comes back with its receive count raised
     assert counts(sqs, queue.url) == Counts(visible=2, not_visible=0, delayed=0)
     received = sqs.receive_message(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.events import (
+from tests.support.events import (
     HTTP_KINDS,
     NEITHER_SQS_NOR_HTTP,
     HttpEventFactory,

@@ -19,18 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.integration.sqs_fixtures import (
-    Counts,
-    FakeClock,
-    RecordingHandler,
-    counts,
-    create_queue,
-    fail_ids,
-    send_bodies,
-    sqs_client,
-    sqs_server,
-    wait_for,
-)
+from tests.support.clock import FakeClock
+from tests.support.fakes import RecordingHandler, fail_ids
+from tests.support.sqs import Counts, counts, create_queue, send_bodies, sqs_client, sqs_server
+from tests.support.waiting import wait_for
 from triggersqs.bootstrap import Runtime, build_runtime
 from triggersqs.core.ports import RecordFilter
 from triggersqs.errors import ConfigurationError
@@ -79,15 +71,15 @@ def sqs(endpoint: str) -> Iterator[SQSClient]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FakeClock[float]:
+    return FakeClock(1000.0)
 
 
 def poller(
     sqs: SQSClient,
     queue: QueueInfo,
     handler: RecordingHandler | Runtime,
-    clock: FakeClock,
+    clock: FakeClock[float],
     *,
     batch_size: int = 10,
     window: float = 0.0,
@@ -113,7 +105,7 @@ def event_bytes(event: dict[str, Any]) -> int:
 # -- the event ---------------------------------------------------------------------------------
 
 
-def test_the_event_has_lambdas_exact_shape(sqs: SQSClient, clock: FakeClock) -> None:
+def test_the_event_has_lambdas_exact_shape(sqs: SQSClient, clock: FakeClock[float]) -> None:
     # GIVEN a message with string, number and binary attributes on a standard queue
     queue = create_queue(sqs)
     body = '{"command": "SetStatus", "client_id": "c79da7ce8e5e", "note": "ünïcode"}'
@@ -175,7 +167,7 @@ def test_the_event_has_lambdas_exact_shape(sqs: SQSClient, clock: FakeClock) -> 
 
 
 def test_a_fifo_event_carries_the_group_and_deduplication_id(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN a message on a FIFO queue
     queue = create_queue(sqs, fifo=True)
@@ -194,7 +186,7 @@ def test_a_fifo_event_carries_the_group_and_deduplication_id(
 
 
 def test_the_time_budget_is_the_visibility_timeout_on_the_injected_clock(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN a queue with a 20 s visibility timeout and a handler that takes 12 s of fake time
     queue = create_queue(sqs, visibility_timeout=20)
@@ -234,7 +226,7 @@ def test_a_two_second_visibility_timeout_still_stores_with_the_real_handler(
 
 
 def test_only_the_messages_the_handler_did_not_list_are_deleted(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN five messages, and a handler that reports two of them failed
     queue = create_queue(sqs)
@@ -250,7 +242,7 @@ def test_only_the_messages_the_handler_did_not_list_are_deleted(
 
 
 def test_failed_messages_come_back_after_their_visibility_timeout(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN a queue whose messages reappear at once, and one message reported failed
     queue = create_queue(sqs, visibility_timeout=0)
@@ -278,7 +270,7 @@ def test_failed_messages_come_back_after_their_visibility_timeout(
     ids=["none", "empty-object", "empty-list", "null-list", "no-key"],
 )
 def test_a_response_without_failures_deletes_the_whole_batch(
-    sqs: SQSClient, clock: FakeClock, response: object
+    sqs: SQSClient, clock: FakeClock[float], response: object
 ) -> None:
     # GIVEN four messages, and a handler whose response Lambda reads as complete success
     queue = create_queue(sqs)
@@ -304,7 +296,7 @@ def test_a_response_without_failures_deletes_the_whole_batch(
     ids=["unknown-id", "empty-id", "missing-item-identifier", "not-a-list", "a-list", "a-string"],
 )
 def test_an_invalid_response_deletes_nothing(
-    sqs: SQSClient, clock: FakeClock, response: object
+    sqs: SQSClient, clock: FakeClock[float], response: object
 ) -> None:
     # GIVEN four messages, and a handler whose response breaks the partial batch contract
     queue = create_queue(sqs)
@@ -320,7 +312,7 @@ def test_an_invalid_response_deletes_nothing(
 
 
 def test_an_invalid_response_naming_one_real_failure_still_deletes_nothing(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN three messages, and a response listing one of them and an unknown id
     queue = create_queue(sqs)
@@ -334,7 +326,7 @@ def test_an_invalid_response_naming_one_real_failure_still_deletes_nothing(
     assert counts(sqs, queue.url).not_visible == 3
 
 
-def test_a_handler_exception_deletes_nothing(sqs: SQSClient, clock: FakeClock) -> None:
+def test_a_handler_exception_deletes_nothing(sqs: SQSClient, clock: FakeClock[float]) -> None:
     # GIVEN three messages, and a handler that raises
     queue = create_queue(sqs)
     send_bodies(sqs, queue.url, [valid(n) for n in range(3)])
@@ -349,7 +341,7 @@ def test_a_handler_exception_deletes_nothing(sqs: SQSClient, clock: FakeClock) -
 
 
 def test_a_refused_delete_of_one_message_does_not_stop_the_others(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN three received messages, one of which carries a receipt handle SQS will refuse
     queue = create_queue(sqs)
@@ -369,7 +361,7 @@ def test_a_refused_delete_of_one_message_does_not_stop_the_others(
 
 
 def test_a_failed_receive_pauses_on_the_injected_clock_and_invokes_nothing(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN a poller whose queue was deleted after it started
     queue = create_queue(sqs)
@@ -383,7 +375,7 @@ def test_a_failed_receive_pauses_on_the_injected_clock_and_invokes_nothing(
     assert sum(clock.slept) >= 1
 
 
-def test_an_empty_queue_invokes_nothing(sqs: SQSClient, clock: FakeClock) -> None:
+def test_an_empty_queue_invokes_nothing(sqs: SQSClient, clock: FakeClock[float]) -> None:
     # GIVEN an empty queue
     queue = create_queue(sqs)
     handler = RecordingHandler()
@@ -399,7 +391,7 @@ def test_an_empty_queue_invokes_nothing(sqs: SQSClient, clock: FakeClock) -> Non
 
 
 def test_a_large_batch_gathers_several_receives_and_goes_as_soon_as_it_is_full(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN 25 messages, and a batch size of 20 with a 5 s window
     queue = create_queue(sqs)
@@ -424,7 +416,7 @@ def test_a_large_batch_gathers_several_receives_and_goes_as_soon_as_it_is_full(
 
 
 def test_a_partial_batch_is_dispatched_when_the_window_ends(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN 12 messages, and a batch size of 100 with a 3 s window
     queue = create_queue(sqs)
@@ -441,7 +433,7 @@ def test_a_partial_batch_is_dispatched_when_the_window_ends(
 
 
 def test_a_batch_in_the_window_is_dispatched_at_once_when_stop_is_requested(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN three messages, a 60 s window, and a stop requested while the poller waits for more
     queue = create_queue(sqs)
@@ -481,7 +473,7 @@ def big_body(n: int, size: int) -> str:
 
 
 def test_a_message_beyond_the_payload_limit_is_carried_to_the_next_batch(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN 27 messages of about 250 KB (6.75 MB together), and a batch size of 100
     queue = create_queue(sqs, MaximumMessageSize="1048576")
@@ -504,7 +496,7 @@ def test_a_message_beyond_the_payload_limit_is_carried_to_the_next_batch(
 
 
 def test_no_invocation_exceeds_the_payload_limit_even_from_a_single_receive(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN seven messages of about 1 MB each (SQS's largest), and the default batch size of 10
     queue = create_queue(sqs, MaximumMessageSize="1048576")
@@ -522,7 +514,7 @@ def test_no_invocation_exceeds_the_payload_limit_even_from_a_single_receive(
 
 
 def test_the_payload_limit_counts_the_body_as_the_event_encodes_it(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN 14 messages of 250 KB of quotes, each twice as long once the event escapes it
     queue = create_queue(sqs, MaximumMessageSize="1048576")
@@ -540,7 +532,7 @@ def test_the_payload_limit_counts_the_body_as_the_event_encodes_it(
 
 
 def test_a_carried_fifo_message_never_overtakes_a_failed_one_of_its_group(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN seven messages of about 900 KB in one FIFO group, more than one invocation may carry;
     # the third is invalid, and the real handler returns invalid messages to the queue
@@ -646,7 +638,7 @@ def test_a_poller_will_not_start_with_settings_lambda_refuses(sqs: SQSClient) ->
 
 
 def test_the_keeper_extends_only_messages_whose_timeout_is_half_gone(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN a queue with a 30 s timeout, and two messages received with a 1 s timeout, held by
     # the keeper: the first since 0 s, the second since 10 s (fake time)
@@ -664,7 +656,7 @@ def test_the_keeper_extends_only_messages_whose_timeout_is_half_gone(
     # THEN only the first was extended (to the queue's 30 s): once the second reappears after its
     # 1 s, the first is still in flight
     assert extended == 1
-    assert wait_for(lambda: counts(sqs, queue.url).visible == 1, timeout=10)
+    wait_for(lambda: counts(sqs, queue.url).visible == 1, 10, "the first message visible", 0.05)
     assert counts(sqs, queue.url) == Counts(visible=1, not_visible=1, delayed=0)
     again = sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10)["Messages"]
     assert [m["MessageId"] for m in again] == [second_id]
@@ -676,7 +668,7 @@ def test_the_keeper_extends_only_messages_whose_timeout_is_half_gone(
     assert keeper.extend_due() == 1
 
 
-def test_the_keeper_forgets_messages_it_let_go(sqs: SQSClient, clock: FakeClock) -> None:
+def test_the_keeper_forgets_messages_it_let_go(sqs: SQSClient, clock: FakeClock[float]) -> None:
     # GIVEN a held message
     queue = create_queue(sqs, visibility_timeout=30)
     send_bodies(sqs, queue.url, [valid()])
@@ -691,7 +683,7 @@ def test_the_keeper_forgets_messages_it_let_go(sqs: SQSClient, clock: FakeClock)
 
 
 def test_the_keeper_stops_holding_a_message_whose_extension_is_refused(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN a held message that another consumer has since deleted (its handle is now refused)
     queue = create_queue(sqs, visibility_timeout=30)
@@ -708,7 +700,7 @@ def test_the_keeper_stops_holding_a_message_whose_extension_is_refused(
     assert keeper.extend_due() == 0
 
 
-def test_release_makes_messages_visible_at_once(sqs: SQSClient, clock: FakeClock) -> None:
+def test_release_makes_messages_visible_at_once(sqs: SQSClient, clock: FakeClock[float]) -> None:
     # GIVEN twelve messages in flight with a 30 s timeout
     queue = create_queue(sqs, visibility_timeout=30)
     send_bodies(sqs, queue.url, [valid(n) for n in range(12)])
@@ -732,7 +724,7 @@ def test_release_makes_messages_visible_at_once(sqs: SQSClient, clock: FakeClock
 
 
 def test_run_returns_once_stop_is_set_and_releases_carried_messages(
-    sqs: SQSClient, clock: FakeClock
+    sqs: SQSClient, clock: FakeClock[float]
 ) -> None:
     # GIVEN 27 messages of about 250 KB, more than one invocation may carry, and a handler that
     # requests the stop during the first invocation
@@ -754,7 +746,9 @@ def test_run_returns_once_stop_is_set_and_releases_carried_messages(
     assert counts(sqs, queue.url) == Counts(visible=len(left), not_visible=0, delayed=0)
 
 
-def test_run_returns_at_once_when_stop_is_already_set(sqs: SQSClient, clock: FakeClock) -> None:
+def test_run_returns_at_once_when_stop_is_already_set(
+    sqs: SQSClient, clock: FakeClock[float]
+) -> None:
     # GIVEN a queue with a message, and a stop already requested
     queue = create_queue(sqs)
     send_bodies(sqs, queue.url, [valid()])
@@ -779,7 +773,9 @@ def memory_app() -> tuple[Runtime, MemoryStore]:
     return build_runtime(Settings.build(store="memory"), store=store), store
 
 
-def test_a_fifo_groups_messages_are_stored_in_send_order(sqs: SQSClient, clock: FakeClock) -> None:
+def test_a_fifo_groups_messages_are_stored_in_send_order(
+    sqs: SQSClient, clock: FakeClock[float]
+) -> None:
     # GIVEN 25 messages interleaved over two groups of a FIFO queue, and the real handler
     queue = create_queue(sqs, fifo=True)
     sent: dict[str, list[str]] = {"alpha": [], "beta": []}
@@ -814,7 +810,7 @@ def test_a_record_that_keeps_failing_ends_in_the_dead_letter_queue(sqs: SQSClien
         return counts(sqs, dlq.url).visible == 1
 
     # WHEN the poller keeps polling until the DLQ holds something (bounded)
-    assert wait_for(poll_then_look, timeout=15, every=0)
+    wait_for(poll_then_look, 15, "a message in the dead-letter queue", interval=0)
     # THEN the failing message was handed over exactly twice before it moved, the other once
     assert Counter(handler.message_ids) == Counter({poison: 2, fine: 1})
     [dead] = sqs.receive_message(QueueUrl=dlq.url, MessageSystemAttributeNames=["All"])["Messages"]
@@ -850,9 +846,11 @@ def test_two_pollers_on_one_queue_store_each_message_exactly_once(endpoint: str)
     try:
         wait_for(
             lambda: len(store.list_records(RecordFilter(), after=None, limit=1000).items) >= 200,
-            timeout=30,
+            30,
+            "200 records stored",
+            0.05,
         )
-        wait_for(lambda: counts(admin, queue.url) == Counts(0, 0, 0), timeout=10)
+        wait_for(lambda: counts(admin, queue.url) == Counts(0, 0, 0), 10, "an empty queue", 0.05)
     finally:
         stop.set()
         for thread in threads:

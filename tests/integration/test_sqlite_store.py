@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import envelope, new_record
+from tests.support.factories import envelope, new_record
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import Outcome
 from triggersqs.core.ports import RecordFilter, SaveStatus

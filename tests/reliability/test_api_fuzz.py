@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from tests.factories import new_record, new_rejection
-from tests.reliability.figures import Figures
-from tests.servers import BIN, free_port, server_process
+from tests.support.factories import new_record, new_rejection
+from tests.support.figures import Figures
+from tests.support.servers import BIN, free_port, server_process
 from triggersqs.storage.sqlite import SqliteStore
 
 API_KEY = "fuzz-api-key-0123456789"

@@ -27,9 +27,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.factories import QUEUE_ARN
-from tests.integration.conftest import uvicorn_in_thread
-from tests.reliability.figures import Figures
+from tests.support.factories import QUEUE_ARN
+from tests.support.figures import Figures
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.serving import uvicorn_in_thread
 from triggersqs.aws_lambda.sqs import parse_sqs_event
 from triggersqs.bootstrap import Runtime, build_app, build_runtime
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
@@ -275,11 +276,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     store.close()
 
 
-class Context:
-    aws_request_id = "hypothesis"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+CONTEXT = FakeLambdaContext(remaining_ms=60_000, aws_request_id="hypothesis")
 
 
 POLICY = st.sampled_from(["keep invalid", "retry invalid", "allow-list"])
@@ -294,7 +291,7 @@ def test_the_handler_answers_any_event_with_a_batch_response_or_a_documented_ref
 ) -> None:
     usable = is_usable(event)
     try:
-        response = stack.apps[policy](event, Context())
+        response = stack.apps[policy](event, CONTEXT)
     except UnsupportedEventError:
         figures.add("hostile_handler", examples=1, refused_unusable=1)
         assert not usable, "a usable SQS event was refused"
@@ -384,7 +381,7 @@ def test_valid_messages_round_trip_through_records_byte_for_byte(
             for n, text in enumerate(bodies)
         ]
     }
-    response = stack.apps["keep invalid"](event, Context())
+    response = stack.apps["keep invalid"](event, CONTEXT)
     assert response == {"batchItemFailures": []}
 
     # THEN each is served whole by /records/{id}, and in the filtered listing

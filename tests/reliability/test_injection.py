@@ -6,18 +6,18 @@ nothing else leaks, and no request gets a 5xx."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from tests.factories import new_record, new_rejection
-from tests.integration.conftest import uvicorn_in_thread
-from tests.reliability.figures import Figures
-from tests.servers import dynamodb_client
+from tests.support.factories import new_record, new_rejection
+from tests.support.figures import Figures
+from tests.support.servers import dynamodb_client, fresh_table
+from tests.support.serving import uvicorn_in_thread
 from triggersqs.api import create_app
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.service import RecordService
@@ -93,29 +93,21 @@ def api(
 ) -> Iterator[tuple[httpx.Client, Stored]]:
     """The HTTP API over a populated store of each kind."""
     store: MessageStore
-    cleanup = None
-    if request.param == "sqlite":
-        store = SqliteStore(tmp_path_factory.mktemp("injection") / "store.db")
-    else:
-        from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+    with ExitStack() as tables:
+        if request.param == "sqlite":
+            store = SqliteStore(tmp_path_factory.mktemp("injection") / "store.db")
+        else:
+            from triggersqs.storage.dynamodb import DynamoDbStore
 
-        endpoint: str = request.getfixturevalue("dynamodb_local_endpoint")
-        admin = dynamodb_client(endpoint)
-        table = f"injection-{uuid.uuid4().hex[:8]}"
-        create_table(admin, table)
-        store = DynamoDbStore(dynamodb_client(endpoint), table)
+            endpoint: str = request.getfixturevalue("dynamodb_local_endpoint")
+            table = tables.enter_context(fresh_table(endpoint, "injection"))
+            store = DynamoDbStore(dynamodb_client(endpoint), table)
 
-        def cleanup() -> None:
-            admin.delete_table(TableName=table)
-            admin.close()
-
-    stored = populate(store)
-    app = create_app(RecordService(store, request.param))
-    with uvicorn_in_thread(app) as url, httpx.Client(base_url=url, timeout=30) as client:
-        yield client, stored
-    store.close()
-    if cleanup is not None:
-        cleanup()
+        stored = populate(store)
+        app = create_app(RecordService(store, request.param))
+        with uvicorn_in_thread(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+            yield client, stored
+        store.close()
 
 
 def no_leak(response: httpx.Response) -> None:

@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.events import http_event
-from tests.factories import QUEUE_ARN, new_record, sqs_event, sqs_record
-from tests.integration.conftest import uvicorn_in_thread
-from tests.reliability.figures import Figures
-from tests.servers import BIN, free_port, wait_until_answering
+from tests.support.events import http_event
+from tests.support.factories import QUEUE_ARN, new_record, sqs_event, sqs_record
+from tests.support.figures import Figures
+from tests.support.servers import BIN, free_port, wait_until_answering
+from tests.support.serving import uvicorn_in_thread
 from triggersqs.bootstrap import Runtime, build_app, build_runtime
 from triggersqs.local.context import LocalContext
 from triggersqs.settings import MAX_SQS_BODY_BYTES, Settings

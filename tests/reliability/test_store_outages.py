@@ -19,20 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import DevStack, body, dev_stack, wait_for
-from tests.reliability.figures import Figures
-from tests.reliability.support import (
-    Queue,
-    drain_bodies,
-    make_queue,
-    queue_depth,
-    send_paced,
-    sqlite_counts,
-    stored_at_least,
-    tally_logs,
-    worker_on,
-)
-from tests.servers import dynamodb_client, dynamodb_local, free_port
+from tests.support.figures import Figures
+from tests.support.servers import dynamodb_client, dynamodb_local, free_port
+from tests.support.sqs import Queue, drain_bodies, make_queue, queue_depth, send_paced
+from tests.support.stack import DevStack, body, dev_stack, worker_on
+from tests.support.tally import sqlite_counts, stored_at_least, tally_logs
+from tests.support.waiting import wait_for
 from triggersqs.core.ports import RecordFilter
 from triggersqs.storage.dynamodb import DynamoDbStore, create_table
 

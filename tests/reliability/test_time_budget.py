@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import itertools
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.factories import FIFO_QUEUE_ARN, QUEUE_ARN, body
-from tests.reliability.figures import Figures
-from tests.servers import dynamodb_client
+from tests.support.clock import FakeClock
+from tests.support.factories import FIFO_QUEUE_ARN, QUEUE_ARN, body
+from tests.support.figures import Figures
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.servers import dynamodb_client, fresh_table
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import BatchReport, Outcome
 from triggersqs.core.ports import MessageStore, RecordFilter
 from triggersqs.core.records import Envelope
-from triggersqs.storage.dynamodb import DynamoDbStore, create_table
+from triggersqs.storage.dynamodb import DynamoDbStore
 from triggersqs.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -35,37 +35,10 @@ if TYPE_CHECKING:
 MARGIN_MS = 1000
 
 
-class Clock:
-    """A monotonic clock that starts at the real one and moves ``step`` seconds per reading, or
-    when told to."""
-
-    def __init__(self, step: float = 0.0) -> None:
-        self.now = time.monotonic()
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass(frozen=True)
-class SimulatedContext:
-    """The part of Lambda's context the handler reads, with a fixed time left."""
-
-    remaining_ms: int
-    aws_request_id: str = "simulated"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
 class SlowWrites:
     """A real DynamoDB client whose writes each take ``cost`` seconds of the simulated clock."""
 
-    def __init__(self, client: DynamoDBClient, clock: Clock, cost: float) -> None:
+    def __init__(self, client: DynamoDBClient, clock: FakeClock[float], cost: float) -> None:
         self._client = client
         self._clock = clock
         self._cost = cost
@@ -109,12 +82,8 @@ def assert_reported_as_stored(
 
 @pytest.fixture
 def dynamodb_table(dynamodb_local_endpoint: str) -> Iterator[str]:
-    admin = dynamodb_client(dynamodb_local_endpoint)
-    name = f"budget-{uuid.uuid4().hex[:12]}"
-    create_table(admin, name)
-    yield name
-    admin.delete_table(TableName=name)
-    admin.close()
+    with fresh_table(dynamodb_local_endpoint, "budget") as name:
+        yield name
 
 
 def test_a_fifo_batch_whose_time_runs_out_between_writes_fails_the_rest_and_redelivery_stores_them(
@@ -123,7 +92,7 @@ def test_a_fifo_batch_whose_time_runs_out_between_writes_fails_the_rest_and_rede
     figures: Figures,
 ) -> None:
     # GIVEN a FIFO batch of ten, writes that take 1 s each, and 5.5 s left with a 1 s margin
-    clock = Clock()
+    clock = FakeClock(time.monotonic())
     client = SlowWrites(dynamodb_client(dynamodb_local_endpoint), clock, cost=1.0)
     store = DynamoDbStore(client, dynamodb_table)  # type: ignore[arg-type]
     processor = BatchProcessor(store, BatchPolicy(time_margin_ms=MARGIN_MS), monotonic=clock)
@@ -133,7 +102,9 @@ def test_a_fifo_batch_whose_time_runs_out_between_writes_fails_the_rest_and_rede
     ]
     try:
         # WHEN the batch is processed
-        report = processor.process(batch, remaining_ms=SimulatedContext(5500).remaining_ms)
+        report = processor.process(
+            batch, remaining_ms=FakeLambdaContext(5500).get_remaining_time_in_millis()
+        )
 
         # THEN the first five are stored, the rest failed in order and returned to the queue
         assert [r.outcome for r in report.results] == [Outcome.STORED] * 5 + [Outcome.FAILED] * 5
@@ -195,11 +166,13 @@ def test_whatever_the_cut_point_failed_records_are_unstored_and_redelivery_store
         text = {"not json": "not json", "missing field": '{"command": "x"}'}.get(kind, body())
         arn = FIFO_QUEUE_ARN if fifo else QUEUE_ARN
         batch.append(Envelope(f"budget-{next(_ids)}", arn, text, None, 1, "g" if fifo else None))
-    clock = Clock(step)
+    clock = FakeClock(time.monotonic(), step=step)
     processor = BatchProcessor(sqlite_store, BatchPolicy(time_margin_ms=MARGIN_MS), clock)
 
     # WHEN the time budget may run out anywhere in the batch
-    report = processor.process(batch, remaining_ms=SimulatedContext(remaining_ms).remaining_ms)
+    report = processor.process(
+        batch, remaining_ms=FakeLambdaContext(remaining_ms).get_remaining_time_in_millis()
+    )
 
     # THEN each record has one outcome; the failed ones, and only they, are reported back
     assert [r.message_id for r in report.results] == [e.message_id for e in batch]

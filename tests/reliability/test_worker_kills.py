@@ -16,18 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import body, dev_stack, wait_for
-from tests.reliability.figures import Figures
-from tests.reliability.support import (
-    drain_bodies,
-    make_queue,
-    queue_depth,
-    send_paced,
-    sqlite_counts,
-    stored_at_least,
-    tally_logs,
-    worker_on,
-)
+from tests.support.figures import Figures
+from tests.support.sqs import drain_bodies, make_queue, queue_depth, send_paced
+from tests.support.stack import body, dev_stack, worker_on
+from tests.support.tally import sqlite_counts, stored_at_least, tally_logs
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

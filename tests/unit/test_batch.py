@@ -10,13 +10,13 @@ from collections.abc import Sequence
 
 import pytest
 
-from tests.factories import FIFO_QUEUE_ARN, QUEUE_ARN, body, envelope
+from tests.support.clock import FakeClock
+from tests.support.factories import FIFO_QUEUE_ARN, QUEUE_ARN, body, envelope
+from tests.support.fakes import BuggyStore, FakeWriter
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
-from triggersqs.core.clock import Deadline
 from triggersqs.core.outcomes import BatchReport, Outcome
-from triggersqs.core.ports import MessageWriter, RecordFilter, SaveStatus
-from triggersqs.core.records import Envelope, Incoming
-from triggersqs.errors import StorageUnavailableError
+from triggersqs.core.ports import MessageWriter, RecordFilter
+from triggersqs.core.records import Envelope
 from triggersqs.storage.memory import MemoryStore
 
 OTHER_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
@@ -24,65 +24,17 @@ OTHER_FIFO_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else.fifo"
 NOT_JSON = "Test message."
 
 
-class FakeStore:
-    """A MessageWriter (all the batch path needs) that keeps what it is given in a MemoryStore
-    (``inner``, to read back), unless told to fail.
-
-    ``down``: every save raises StorageUnavailableError. ``fail_at``: the item at that index of
-    a save fails, and under ``ordered`` every later one is not attempted, as the port specifies.
-    """
-
-    def __init__(self, *, down: bool = False, fail_at: int | None = None) -> None:
-        self.inner = MemoryStore()
-        self.down = down
-        self.fail_at = fail_at
-        self.saves: list[tuple[list[str], bool, Deadline | None]] = []
-
-    def save(
-        self,
-        items: Sequence[Incoming],
-        *,
-        ordered: bool = False,
-        deadline: Deadline | None = None,
-    ) -> list[SaveStatus]:
-        self.saves.append(([item.envelope.message_id for item in items], ordered, deadline))
-        if self.down:
-            raise StorageUnavailableError("the store is down")
-        statuses: list[SaveStatus] = []
-        for index, item in enumerate(items):
-            if self.fail_at is not None and (
-                index == self.fail_at or (ordered and index > self.fail_at)
-            ):
-                statuses.append(SaveStatus.FAILED)
-            else:
-                statuses.extend(self.inner.save([item]))
-        return statuses
-
-
-class TickingClock:
-    """A monotonic clock that starts at the real ``time.monotonic()`` and moves ``step`` seconds
-    each time it is read, so the time budget runs out at a known point and nothing sleeps."""
-
-    def __init__(self, step: float = 0.0) -> None:
-        self.now = time.monotonic()
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
-
-
 def process(
     *envelopes: Envelope,
     store: MessageWriter | None = None,
     policy: BatchPolicy | None = None,
-    clock: TickingClock | None = None,
+    clock: FakeClock[float] | None = None,
     remaining_ms: int | None = None,
 ) -> BatchReport:
     processor = BatchProcessor(
         store if store is not None else MemoryStore(),
         policy or BatchPolicy(),
-        monotonic=clock or TickingClock(),
+        monotonic=clock or FakeClock(time.monotonic()),
     )
     return processor.process(list(envelopes), remaining_ms=remaining_ms)
 
@@ -400,7 +352,7 @@ def test_on_a_fifo_queue_rejected_and_duplicate_records_do_not_hold_back_later_o
 
 def test_on_a_fifo_queue_the_store_writes_in_order_and_stops_at_its_first_failure() -> None:
     # GIVEN a store that fails the second item it is asked to write
-    store = FakeStore(fail_at=1)
+    store = FakeWriter(fail_at=1)
     batch = [envelope(queue_arn=FIFO_QUEUE_ARN, group="g") for _ in range(4)]
 
     # WHEN a FIFO batch is processed
@@ -419,7 +371,7 @@ def test_on_a_fifo_queue_the_store_writes_in_order_and_stops_at_its_first_failur
 
 
 def test_on_a_standard_queue_a_failed_write_fails_only_its_own_record() -> None:
-    store = FakeStore(fail_at=1)
+    store = FakeWriter(fail_at=1)
     batch = [envelope() for _ in range(3)]
 
     report = process(*batch, store=store)
@@ -443,8 +395,8 @@ def test_on_a_fifo_queue_a_failure_first_fails_the_whole_batch() -> None:
 
 
 def test_a_batch_with_time_to_spare_is_processed_whole() -> None:
-    store = FakeStore()
-    clock = TickingClock(step=0.001)
+    store = FakeWriter()
+    clock = FakeClock(time.monotonic(), step=0.001)
     batch = [envelope() for _ in range(5)]
 
     report = process(*batch, store=store, clock=clock, remaining_ms=60_000)
@@ -456,7 +408,7 @@ def test_a_batch_with_time_to_spare_is_processed_whole() -> None:
 
 def test_a_batch_arriving_with_less_than_the_margin_left_fails_without_touching_the_store() -> None:
     # GIVEN 500 ms left and a 1000 ms safety margin
-    store = FakeStore()
+    store = FakeWriter()
     batch = [envelope() for _ in range(3)]
 
     # WHEN the batch is processed
@@ -472,8 +424,8 @@ def test_a_batch_arriving_with_less_than_the_margin_left_fails_without_touching_
 def test_records_left_when_the_time_budget_runs_out_are_failed_and_none_reported_stored() -> None:
     # GIVEN 2 s left, a 1 s margin, and a clock that moves 0.4 s each time it is read: the
     # deadline passes while the third record is examined
-    store = FakeStore()
-    clock = TickingClock(step=0.4)
+    store = FakeWriter()
+    clock = FakeClock(time.monotonic(), step=0.4)
     batch = [envelope() for _ in range(5)]
 
     # WHEN the batch is processed
@@ -490,8 +442,8 @@ def test_records_left_when_the_time_budget_runs_out_are_failed_and_none_reported
 
 def test_time_running_out_before_the_write_fails_the_records_waiting_for_it() -> None:
     # GIVEN a deadline that passes after both records are examined but before the write
-    store = FakeStore()
-    clock = TickingClock(step=0.4)
+    store = FakeWriter()
+    clock = FakeClock(time.monotonic(), step=0.4)
     batch = [envelope(), envelope(NOT_JSON)]
 
     report = process(
@@ -504,7 +456,7 @@ def test_time_running_out_before_the_write_fails_the_records_waiting_for_it() ->
 
 
 def test_without_a_time_budget_the_clock_is_not_a_limit() -> None:
-    clock = TickingClock(step=3600.0)
+    clock = FakeClock(time.monotonic(), step=3600.0)
 
     report = process(envelope(), envelope(), clock=clock, remaining_ms=None)
 
@@ -512,8 +464,8 @@ def test_without_a_time_budget_the_clock_is_not_a_limit() -> None:
 
 
 def test_the_store_is_given_the_deadline_the_margin_leaves() -> None:
-    store = FakeStore()
-    clock = TickingClock()
+    store = FakeWriter()
+    clock = FakeClock(time.monotonic())
     start = clock.now
 
     process(
@@ -535,7 +487,7 @@ def test_the_store_is_given_the_deadline_the_margin_leaves() -> None:
 
 def test_a_storage_error_fails_every_record_it_touched_and_reports_none_stored() -> None:
     # GIVEN a store that cannot be reached
-    store = FakeStore(down=True)
+    store = FakeWriter(down=True)
     batch = [envelope(), envelope(NOT_JSON), envelope()]
 
     # WHEN a batch of valid and invalid messages is processed
@@ -551,7 +503,7 @@ def test_a_storage_error_fails_every_record_it_touched_and_reports_none_stored()
 
 
 def test_a_storage_error_leaves_outcomes_decided_before_the_write_alone() -> None:
-    store = FakeStore(down=True)
+    store = FakeWriter(down=True)
     policy = BatchPolicy(allowed_queues=frozenset({QUEUE_ARN}), retry_invalid=True)
     batch = [envelope(queue_arn=OTHER_QUEUE_ARN), envelope(NOT_JSON), envelope()]
 
@@ -564,7 +516,7 @@ def test_a_storage_error_leaves_outcomes_decided_before_the_write_alone() -> Non
 
 
 def test_a_batch_is_written_in_one_call_to_the_store() -> None:
-    store = FakeStore()
+    store = FakeWriter()
     batch = [envelope(), envelope(NOT_JSON), envelope()]
 
     process(*batch, store=store)
@@ -574,20 +526,10 @@ def test_a_batch_is_written_in_one_call_to_the_store() -> None:
 
 def test_a_store_raising_an_unexpected_error_fails_the_records_it_touched() -> None:
     # GIVEN a store with a bug: it raises something that is not a StorageError
-    class BuggyStore(FakeStore):
-        def save(
-            self,
-            items: Sequence[Incoming],
-            *,
-            ordered: bool = False,
-            deadline: Deadline | None = None,
-        ) -> list[SaveStatus]:
-            raise KeyError("boom")
-
     batch = [envelope(), envelope()]
 
     # WHEN a batch is processed THEN the records fail (DESIGN.md: "any unexpected error")
-    report = process(*batch, store=BuggyStore())
+    report = process(*batch, store=BuggyStore(KeyError("boom")))
 
     assert outcomes(report) == [Outcome.FAILED, Outcome.FAILED]
     assert failure_ids(report) == [e.message_id for e in batch]
@@ -619,7 +561,7 @@ def test_the_response_lists_a_repeated_failed_id_once() -> None:
 
 
 def test_the_response_holds_only_ids_of_the_batch_each_once_in_batch_order() -> None:
-    store = FakeStore(fail_at=0)
+    store = FakeWriter(fail_at=0)
     policy = BatchPolicy(allowed_queues=frozenset({QUEUE_ARN}), retry_invalid=True)
     batch = [
         envelope(),

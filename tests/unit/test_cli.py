@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port
+from tests.support.servers import free_port
 from triggersqs import errors
 from triggersqs.cli import app as cli
 from triggersqs.local import api_client

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
+from tests.support.clock import FakeClock
 from triggersqs.core.clock import Deadline, expired
-
-
-class Clock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_deadline_counts_down_on_its_own_clock_and_expires_at_its_moment() -> None:
     # GIVEN a deadline 2 s ahead on a clock far from the real one
-    clock = Clock()
+    clock = FakeClock(1000.0)
     deadline = Deadline(at=clock.now + 2, clock=clock)
     remaining: list[float] = []
     expiries: list[bool] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.events import HTTP_KINDS, NEITHER_SQS_NOR_HTTP, HttpKind, http_event, load_event
+from tests.support.events import HTTP_KINDS, NEITHER_SQS_NOR_HTTP, HttpKind, http_event, load_event
 from triggersqs.aws_lambda.http import is_http_event
 
 

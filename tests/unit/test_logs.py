@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import QUEUE_ARN, envelope
+from tests.support.factories import QUEUE_ARN, envelope
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.logs import configure_logging, request_id
 from triggersqs.storage.memory import MemoryStore

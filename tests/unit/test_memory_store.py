@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import new_record
+from tests.support.factories import new_record
 from triggersqs.core.ports import RecordFilter
 from triggersqs.errors import StorageUnavailableError
 from triggersqs.storage.memory import MemoryStore

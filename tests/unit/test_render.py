@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from mangum import Mangum
 
-from tests.events import http_event
-from tests.factories import new_record, new_rejection
+from tests.support.events import http_event
+from tests.support.factories import new_record, new_rejection
 from triggersqs.api import create_app
 from triggersqs.api.render import (
     MAX_LAMBDA_PAYLOAD_BYTES,

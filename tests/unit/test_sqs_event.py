@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.events import HTTP_KINDS, NEITHER_SQS_NOR_HTTP, http_event, load_event, sqs_event
+from tests.support.events import HTTP_KINDS, NEITHER_SQS_NOR_HTTP, http_event, load_event, sqs_event
 from triggersqs.aws_lambda.sqs import is_sqs_event, parse_sqs_event
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import Outcome

@@ -3,28 +3,19 @@ pre-check of a save."""
 
 from __future__ import annotations
 
-from tests.factories import new_record, new_rejection
+from tests.support.clock import FakeClock
+from tests.support.factories import new_record, new_rejection
 from triggersqs.core.clock import Deadline
 from triggersqs.core.ports import SaveStatus
 from triggersqs.core.records import Incoming
 from triggersqs.storage.common import Stamps, decided_before_writing
 
 
-class WallClock:
-    """A settable clock in epoch microseconds."""
-
-    def __init__(self, now: int = 1_000_000) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        return self.now
-
-
 def test_a_shared_stamp_follows_the_clock_but_never_goes_below_an_earlier_one_or_the_floor() -> (
     None
 ):
     # GIVEN stamps taken while the clock moves forward, then steps back
-    clock = WallClock()
+    clock = FakeClock(1_000_000)
     stamps = Stamps(clock)
     first = stamps.shared()
     clock.now += 10
@@ -42,7 +33,7 @@ def test_a_shared_stamp_follows_the_clock_but_never_goes_below_an_earlier_one_or
 def test_distinct_stamps_increase_each_above_every_stamp_before_even_when_the_clock_stands() -> (
     None
 ):
-    clock = WallClock()
+    clock = FakeClock(1_000_000)
     stamps = Stamps(clock)
 
     first = stamps.distinct(3)

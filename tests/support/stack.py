@@ -1,7 +1,9 @@
-"""Run triggersqs as a user does (`triggersqs dev`, `triggersqs worker` as processes) in tests."""
+"""Run triggersqs as a user does, as processes: `triggersqs dev` (the dev stack), `triggersqs
+worker` on its queues, and any command run to its end (:func:`run_triggersqs`)."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -9,7 +11,7 @@ import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from tests.servers import BIN, free_port, wait_until_answering
+from tests.support import factories
+from tests.support.servers import BIN, free_port, wait_until_answering
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -112,17 +115,6 @@ class DevStack:
         return int(attributes["ApproximateNumberOfMessages"]) + int(
             attributes["ApproximateNumberOfMessagesNotVisible"]
         )
-
-
-def wait_for(
-    condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.2
-) -> None:
-    """Poll ``condition`` until true; fail the test naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 @contextmanager
@@ -227,11 +219,41 @@ def worker(
     stack: DevStack, workdir: Path, *args: str, env: Mapping[str, str] | None = None
 ) -> Iterator[subprocess.Popen[str]]:
     """`triggersqs worker` on the stack's queue; yields the process (stopped at the end)."""
+    with worker_on(stack, workdir, stack.queue_url, *args, env=env) as process:
+        yield process
+
+
+_PR_CAPBSET_DROP = 24
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
+
+
+def _obey_file_modes() -> None:
+    """In the child: give up root's power to ignore file modes (dropped across exec)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+@contextmanager
+def worker_on(
+    stack: DevStack,
+    workdir: Path,
+    queue_url: str,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    obey_file_modes: bool = False,
+) -> Iterator[subprocess.Popen[str]]:
+    """`triggersqs worker` on ``queue_url`` in ``workdir`` (its SQLite file is the stack's);
+    its JSON log goes to ``workdir/worker-*.log``. Killed at the end if still running.
+
+    ``obey_file_modes``: when the tests run as root, the worker cannot write read-only files.
+    """
     command = [
         TRIGGERSQS,
         "worker",
         "--queue-url",
-        stack.queue_url,
+        queue_url,
         "--endpoint-url",
         stack.endpoint,
         "--wait-time",
@@ -239,6 +261,7 @@ def worker(
         *args,
     ]
     log = (workdir / f"worker-{time.monotonic_ns()}.log").open("w")
+    preexec = _obey_file_modes if obey_file_modes and os.geteuid() == 0 else None
     process = subprocess.Popen(
         command,
         cwd=workdir,
@@ -246,6 +269,7 @@ def worker(
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=preexec,  # noqa: PLW1509 - only drops a capability, before exec
     )
     try:
         yield process
@@ -256,17 +280,6 @@ def worker(
         log.close()
 
 
-def send_bodies(sqs: SQSClient, queue_url: str, bodies: list[str]) -> None:
-    """Send every body, ten per request, failing loudly on any refusal."""
-    for start in range(0, len(bodies), 10):
-        chunk = bodies[start : start + 10]
-        response = sqs.send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)],
-        )
-        assert not response.get("Failed"), response.get("Failed")
-
-
 def body(client_id: str, command: str = "SetStatus") -> str:
-    """A valid message body."""
-    return json.dumps({"command": command, "client_id": client_id})
+    """A valid message body for ``client_id`` (factories.body with the client first)."""
+    return factories.body(command, client_id)

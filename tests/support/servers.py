@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -96,7 +97,7 @@ def moto_server() -> Iterator[str]:
         yield endpoint
 
 
-DYNAMODB_LOCAL = Path(__file__).resolve().parent.parent / ".cache" / "dynamodb-local"
+DYNAMODB_LOCAL = Path(__file__).resolve().parents[2] / ".cache" / "dynamodb-local"
 """Where scripts/install-dynamodb-local puts DynamoDB Local (AWS's emulator jar)."""
 
 
@@ -220,3 +221,19 @@ def dynamodb_client(
             max_pool_connections=max_connections,
         ),
     )
+
+
+@contextmanager
+def fresh_table(endpoint: str, prefix: str) -> Iterator[str]:
+    """A new table of the store's schema, uniquely named ``<prefix>-...``, on the DynamoDB server
+    at ``endpoint``; deleted when the block ends."""
+    from triggersqs.storage.dynamodb import create_table
+
+    admin = dynamodb_client(endpoint)
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    create_table(admin, name)
+    try:
+        yield name
+    finally:
+        admin.delete_table(TableName=name)
+        admin.close()

@@ -1,23 +1,23 @@
-"""Helpers for tests against the embedded SQS-compatible server: clients, queues with unique
-names (never purged), true message counts, a fake clock, and a recording Lambda handler."""
+"""SQS for tests: the embedded SQS-compatible server, clients, queues (unique names, never
+purged; or named, with a dead-letter queue), true message counts, sending and draining."""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from triggersqs.local.context import LocalContext
 from triggersqs.local.embedded_sqs import embedded_sqs
 from triggersqs.local.sqs_client import open_queue
 from triggersqs.local.sqs_wire import QueueInfo
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 REGION = "us-east-1"
 THROWAWAY = "test"
@@ -125,89 +125,74 @@ def send_bodies(sqs: SQSClient, url: str, bodies: list[str], group: str | None =
     return ids
 
 
-def wait_for(condition: Callable[[], bool], *, timeout: float = 10.0, every: float = 0.05) -> bool:
-    """Poll ``condition`` until it holds or ``timeout`` passes (a bound, not an assertion)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(every)
-    return True
+def queue_depth(sqs: SQSClient, url: str) -> int:
+    """Visible, in-flight and delayed messages of a queue."""
+    return sum(counts(sqs, url))
 
 
-class FakeClock:
-    """A monotonic clock that only moves when told to; its ``sleep`` moves it, never waits."""
+@dataclass(frozen=True)
+class Queue:
+    """A queue and its dead-letter queue."""
 
-    def __init__(self, start: float = 1_000.0) -> None:
-        self.now = start
-        self.slept: list[float] = []
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock forward."""
-        with self._lock:
-            self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        """Record the pause and move the clock forward by it, at once."""
-        self.slept.append(seconds)
-        self.advance(seconds)
+    url: str
+    dlq_url: str
 
 
-class RecordingHandler:
-    """A Lambda handler that records what it was given, then answers as told.
-
-    ``response``: what it returns (or a function of the event computing it); ``error``: raised
-    instead; ``during``: called with the event and context first (to move a clock, set a stop).
-    """
-
-    def __init__(
-        self,
-        response: object = None,
-        *,
-        error: Exception | None = None,
-        during: Callable[[dict[str, Any], LocalContext], object] | None = None,
-    ) -> None:
-        self.response = response
-        self.error = error
-        self.during = during
-        self.events: list[dict[str, Any]] = []
-        self.contexts: list[LocalContext] = []
-        self.remaining_ms: list[int] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, event: dict[str, Any], context: LocalContext) -> object:
-        with self._lock:
-            self.events.append(event)
-            self.contexts.append(context)
-            self.remaining_ms.append(context.get_remaining_time_in_millis())
-        if self.during is not None:
-            self.during(event, context)
-        if self.error is not None:
-            raise self.error
-        if callable(self.response):
-            return self.response(event)
-        return self.response
-
-    @property
-    def message_ids(self) -> list[str]:
-        """Every message id handed over, in order, across all invocations."""
-        return [record["messageId"] for event in self.events for record in event["Records"]]
-
-    def batches(self) -> list[list[str]]:
-        """The message ids of each invocation."""
-        return [[record["messageId"] for record in event["Records"]] for event in self.events]
+def make_queue(
+    sqs: SQSClient,
+    name: str,
+    *,
+    max_receive_count: int,
+    visibility_timeout: int,
+    fifo: bool = False,
+) -> Queue:
+    """A queue named ``name`` with a DLQ after ``max_receive_count`` receives."""
+    suffix = ".fifo" if fifo else ""
+    attributes: dict[QueueAttributeNameType, str] = {"FifoQueue": "true"} if fifo else {}
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=attributes)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+    url = sqs.create_queue(
+        QueueName=f"{name}{suffix}",
+        Attributes={
+            **attributes,
+            "RedrivePolicy": redrive,
+            "VisibilityTimeout": str(visibility_timeout),
+        },
+    )["QueueUrl"]
+    return Queue(url, dlq_url)
 
 
-def fail_ids(*message_ids: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """A response function reporting ``message_ids`` failed when they are in the batch."""
+def drain_bodies(sqs: SQSClient, url: str) -> list[str]:
+    """Receive and delete every message of a queue; their bodies."""
+    bodies: list[str] = []
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=30
+        ).get("Messages", [])
+        if not messages:
+            return bodies
+        bodies.extend(message["Body"] for message in messages)
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]}
+                for i, message in enumerate(messages)
+            ],
+        )
 
-    def respond(event: Mapping[str, Any]) -> dict[str, Any]:
-        in_batch = [r["messageId"] for r in event["Records"] if r["messageId"] in message_ids]
-        return {"batchItemFailures": [{"itemIdentifier": mid} for mid in in_batch]}
 
-    return respond
+def send_paced(sqs: SQSClient, queue_url: str, bodies: list[str], seconds: float) -> None:
+    """Send every body, ten per request, spread over about ``seconds`` (never faster)."""
+    started = time.monotonic()
+    for start in range(0, len(bodies), 10):
+        due = started + seconds * start / len(bodies)
+        time.sleep(max(0.0, due - time.monotonic()))
+        chunk = bodies[start : start + 10]
+        response = sqs.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "MessageBody": text} for i, text in enumerate(chunk)],
+        )
+        assert not response.get("Failed"), response.get("Failed")

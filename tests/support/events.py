@@ -1,4 +1,4 @@
-"""Real AWS Lambda events (JSON files in this folder) and builders of variants of them.
+"""Real AWS Lambda events (the JSON files in tests/events/) and builders of variants of them.
 
 The builders start from a real payload and change only what a test needs (path, query, headers,
 bodies), so every event the tests send keeps AWS's exact shape.
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 from urllib.parse import quote_plus, urlencode
 
-EVENTS_DIR: Final = Path(__file__).parent
+EVENTS_DIR: Final = Path(__file__).resolve().parents[1] / "events"
 
 HttpKind = Literal["api_gateway_rest_v1", "http_api_v2", "function_url", "alb", "alb_multi_value"]
 HTTP_KINDS: Final[tuple[HttpKind, ...]] = (

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from triggersqs.aws_lambda.dispatch import Dispatcher
+from triggersqs.aws_lambda.dispatch import Dispatcher, Route, refusal
 from triggersqs.aws_lambda.http import HttpHandler, is_http_event
 from triggersqs.aws_lambda.sqs import SqsHandler, is_sqs_event
 from triggersqs.aws_lambda.types import LambdaContext
@@ -32,15 +32,34 @@ if TYPE_CHECKING:
 class Runtime:
     """What one process builds once from its settings: the store, the batch processor, the HTTP
     app (on its first use, so SQS cold starts never import FastAPI) and the Lambda handler that
-    leads both doors, SQS and HTTP, into them."""
+    leads the doors its role opens (``settings.role``), SQS and HTTP, into them.
+
+    The consumer (``role="consumer"``) refuses HTTP events; the API function (``role="api"``)
+    refuses SQS events before any other route looks at them, whatever else they look like, and
+    builds no batch processor: whoever may invoke it directly cannot write through it.
+    """
 
     def __init__(self, settings: Settings, store: MessageStore) -> None:
         self.settings = settings
         self.store = store
-        self.processor = build_processor(settings, store)
-        self.sqs = SqsHandler(self.processor)
-        self.http = HttpHandler(self.http_app, base_path=settings.api_base_path)
-        self.handler = Dispatcher([(is_sqs_event, self.sqs), (is_http_event, self.http)])
+        role = settings.role
+        self.processor = None if role == "api" else build_processor(settings, store)
+        self.sqs = None if self.processor is None else SqsHandler(self.processor)
+        self.http = (
+            None
+            if role == "consumer"
+            else HttpHandler(self.http_app, base_path=settings.api_base_path)
+        )
+        routes: list[Route] = []
+        if self.sqs is None:
+            routes.append((is_sqs_event, refusal(_NO_SQS)))
+        else:
+            routes.append((is_sqs_event, self.sqs))
+        if self.http is None:
+            routes.append((is_http_event, refusal(_NO_HTTP)))
+        else:
+            routes.append((is_http_event, self.http))
+        self.handler = Dispatcher(routes)
         self._lock = threading.Lock()
         self._app: FastAPI | None = None
 
@@ -50,6 +69,8 @@ class Runtime:
 
     def http_app(self) -> FastAPI:
         """The HTTP API over this runtime's store, built once."""
+        if self.http is None:
+            raise ConfigurationError(_NO_HTTP)
         if self._app is None:
             with self._lock:
                 if self._app is None:
@@ -59,6 +80,22 @@ class Runtime:
     def close(self) -> None:
         """Release the store's connections."""
         self.store.close()
+
+
+_NO_SQS = "this function serves HTTP only (TRIGGERSQS_ROLE=api): it never takes SQS events"
+_NO_HTTP = "this function consumes SQS batches only (TRIGGERSQS_ROLE=consumer): it serves no HTTP"
+
+
+def require_role(settings: Settings, *doors: str, command: str) -> None:
+    """Refuse to run ``command``, which opens ``doors`` ("sqs", "http"), under a role that closes
+    one of them: a worker under ``api`` would fail every batch into the DLQ."""
+    closed = {"api": "sqs", "consumer": "http"}.get(settings.role)
+    if closed in doors:
+        raise ConfigurationError(
+            f"triggersqs {command} needs TRIGGERSQS_ROLE=all"
+            f"{' or consumer' if closed == 'http' else ' or api'}"
+            f" (it is {settings.role}, which serves no {closed.upper()})"
+        )
 
 
 def settings_from_environ(environ: Mapping[str, str] | None = None) -> Settings:

@@ -40,6 +40,17 @@ class Dispatcher:
             request_id.reset(token)
 
 
+def refusal(reason: str) -> Callable[[LambdaEvent, LambdaContext], Any]:
+    """A handler that refuses every event it is given, saying ``reason``: the route a function
+    puts first for the events its role must never handle, whatever else they look like."""
+
+    def refuse(event: LambdaEvent, context: LambdaContext) -> Any:  # noqa: ANN401 - never returns
+        del context
+        raise UnsupportedEventError(f"{reason}; refused: {_describe(event)}")
+
+    return refuse
+
+
 def _describe(event: Mapping[str, Any]) -> str:
     keys = sorted(str(key) for key in event)[:20]
     text = f"top-level keys {keys}"

@@ -146,9 +146,12 @@ class Relay:
 
     Clients talk to :attr:`endpoint`; :meth:`stop` closes the listening socket and every
     connection through it, as a stopped server does, while the server itself runs on for others.
+    :attr:`delay` (seconds, changeable at any time) holds back every piece of every answer: a
+    server that answers slowly.
     """
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, *, delay: float = 0.0) -> None:
+        self.delay = delay
         target = urlsplit(endpoint)
         self._target = (target.hostname or "127.0.0.1", target.port or 80)
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -181,17 +184,18 @@ class Relay:
             upstream = socket.create_connection(self._target)
             with self._lock:
                 self._sockets += [downstream, upstream]
-            for source, sink in ((downstream, upstream), (upstream, downstream)):
-                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+            for source, sink, slow in ((downstream, upstream, False), (upstream, downstream, True)):
+                threading.Thread(target=self._pump, args=(source, sink, slow), daemon=True).start()
 
-
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    """Copy bytes one way until either side closes."""
-    with suppress(OSError):
-        while data := source.recv(65536):
-            sink.sendall(data)
-    with suppress(OSError):
-        sink.shutdown(socket.SHUT_WR)
+    def _pump(self, source: socket.socket, sink: socket.socket, slow: bool) -> None:
+        """Copy bytes one way until either side closes; answers wait :attr:`delay` first."""
+        with suppress(OSError):
+            while data := source.recv(65536):
+                if slow and self.delay:
+                    time.sleep(self.delay)
+                sink.sendall(data)
+        with suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
 
 
 _boto3_session: Session | None = None

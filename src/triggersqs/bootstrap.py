@@ -25,8 +25,11 @@ from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
 
 if TYPE_CHECKING:
+    from boto3.session import Session
     from fastapi import FastAPI
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from triggersqs.storage.budget import Budgeted, CallBudget
 
 
 class Runtime:
@@ -128,29 +131,50 @@ def build_store(settings: Settings) -> MessageStore:
     if settings.store == "dynamodb":
         from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore
 
-        client = build_dynamodb_client(max_connections=DEFAULT_MAX_WORKERS)
-        return DynamoDbStore(client, settings.dynamodb_table, max_workers=DEFAULT_MAX_WORKERS)
+        clients = build_aws_clients("dynamodb", max_connections=DEFAULT_MAX_WORKERS)
+        return DynamoDbStore(clients, settings.dynamodb_table, max_workers=DEFAULT_MAX_WORKERS)
     raise NotImplementedError(f"store {settings.store!r} is not available yet")
 
 
 def build_dynamodb_client(*, max_connections: int = 10) -> DynamoDBClient:
-    """A DynamoDB client: short timeouts, standard retries; imports boto3, so call it only if used.
+    """A DynamoDB client with the widest budget (``create-table``); imports boto3."""
+    from triggersqs.storage.budget import LADDER
+
+    client: DynamoDBClient = _aws_client(_aws_session(), "dynamodb", LADDER[0], max_connections)
+    return client
+
+
+def build_aws_clients(service: str, *, max_connections: int) -> Budgeted[Any]:
+    """One client of ``service`` per time budget (storage/budget.py), from one boto3 session."""
+    from triggersqs.storage.budget import Budgeted
+
+    session = _aws_session()
+    return Budgeted.build(lambda budget: _aws_client(session, service, budget, max_connections))
+
+
+def _aws_session() -> Session:
+    import boto3
+
+    return boto3.session.Session()
+
+
+def _aws_client(session: Session, service: str, budget: CallBudget, max_connections: int) -> Any:  # noqa: ANN401 - a boto3 client of ``service``
+    """A client of ``service`` with ``budget``'s timeouts and attempts (storage/budget.py).
 
     Region, credentials and endpoint come from the usual AWS sources (``AWS_REGION``,
     ``AWS_ENDPOINT_URL_DYNAMODB``, ...), which botocore reads itself.
     """
-    import boto3
     from botocore.config import Config
     from botocore.exceptions import NoRegionError
 
     config = Config(
-        connect_timeout=1,
-        read_timeout=3,
-        retries={"mode": "standard", "total_max_attempts": 3},
+        connect_timeout=budget.connect_timeout,
+        read_timeout=budget.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": budget.attempts},
         max_pool_connections=max_connections,
     )
     try:
-        return boto3.session.Session().client("dynamodb", config=config)
+        return session.client(service, config=config)  # type: ignore[call-overload]
     except NoRegionError as exc:
         raise ConfigurationError(
             "TRIGGERSQS_STORE=dynamodb needs an AWS region: set AWS_DEFAULT_REGION"

@@ -26,6 +26,7 @@ from triggersqs.core.clock import Deadline, WallClock
 from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
 from triggersqs.core.records import Incoming, StoredRecord, StoredRejection, now_us
 from triggersqs.errors import StorageError, StorageUnavailableError
+from triggersqs.storage.budget import Budgeted
 from triggersqs.storage.common import Stamps
 from triggersqs.storage.dynamodb import listing, writes
 from triggersqs.storage.dynamodb.errors import translating
@@ -41,14 +42,15 @@ if TYPE_CHECKING:
 class DynamoDbStore:
     """A :class:`~triggersqs.core.ports.MessageStore` in one DynamoDB table (see the module doc).
 
-    It takes a boto3 DynamoDB client (thread-safe; built once per process by the bootstrap) and
+    It takes a boto3 DynamoDB client, or one per time budget (``storage.budget.Budgeted``: what
+    the bootstrap builds once per process, so that every write ends before its deadline), and
     runs the requests of one call on up to ``max_workers`` threads. ``clock`` stamps
     ``stored_at``; ``sleep`` waits between tries of a throttled or conflicting request.
     """
 
     def __init__(
         self,
-        client: DynamoDBClient,
+        client: DynamoDBClient | Budgeted[DynamoDBClient],
         table_name: str,
         *,
         clock: WallClock = now_us,

@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Final, TypeVar
 
+from triggersqs.storage.budget import Budgeted
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -19,17 +21,21 @@ DEFAULT_MAX_WORKERS: Final = 16
 
 
 class Table:
-    """One table through one thread-safe boto3 client; the threads start on first need."""
+    """One table through thread-safe boto3 clients, one per time budget (storage/budget.py);
+    the threads start on first need."""
 
     def __init__(
         self,
-        client: DynamoDBClient,
+        client: DynamoDBClient | Budgeted[DynamoDBClient],
         name: str,
         *,
         max_workers: int,
         sleep: Callable[[float], None],
     ) -> None:
-        self.client = client
+        self.clients: Budgeted[DynamoDBClient] = Budgeted.of(client)
+        """The clients a write picks from by its deadline."""
+        self.client = self.clients.default
+        """The widest client: for reads, which no deadline bounds."""
         self.name = name
         self.sleep = sleep
         """Waits between tries (backoff); injected, so tests need not wait."""
@@ -53,4 +59,5 @@ class Table:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
-        self.client.close()
+        for client in self.clients.clients:
+            client.close()

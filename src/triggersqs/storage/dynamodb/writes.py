@@ -3,6 +3,10 @@ continues in part items), concurrently, or one after another for an ordered batc
 
 A conditional put per item, because BatchWriteItem cannot carry a condition, and a transaction
 of the whole batch would cost twice the write capacity and fail on any duplicate.
+
+Every request ends before the deadline: each takes the widest client whose worst case fits in
+the time left (storage/budget.py), and a write that no client fits does not start: its item is
+FAILED alone, back to the queue.
 """
 
 from __future__ import annotations
@@ -91,17 +95,20 @@ def _attempt(table: Table, item: Incoming, stamp: int, deadline: Deadline | None
     if expired(deadline):
         return _FAIL
     try:
-        return _write(table, item, stamp)
+        return _write(table, item, stamp, deadline)
     except StorageError as exc:
         return exc
 
 
-def _write(table: Table, item: Incoming, stamp: int) -> SaveStatus:
+def _write(table: Table, item: Incoming, stamp: int, deadline: Deadline | None) -> SaveStatus:
     main, parts = items_of(item, stamp)
     if parts:
-        return _write_transaction(table, main, parts)
+        return _write_transaction(table, main, parts, deadline)
+    client = table.clients.within(deadline)
+    if client is None:
+        return _FAIL  # no put could end before the deadline: do not start one
     try:
-        table.client.put_item(
+        client.put_item(
             TableName=table.name, Item=main, ConditionExpression="attribute_not_exists(pk)"
         )
     except ClientError as exc:
@@ -113,8 +120,11 @@ def _write(table: Table, item: Incoming, stamp: int) -> SaveStatus:
     return SaveStatus.STORED
 
 
-def _write_transaction(table: Table, main: Item, parts: list[Item]) -> SaveStatus:
-    """The main item (conditionally) and its body parts, all or nothing."""
+def _write_transaction(
+    table: Table, main: Item, parts: list[Item], deadline: Deadline | None
+) -> SaveStatus:
+    """The main item (conditionally) and its body parts, all or nothing; each try starts only
+    if it can end before the deadline."""
     requests: list[TransactWriteItemTypeDef] = [
         {
             "Put": {
@@ -126,9 +136,12 @@ def _write_transaction(table: Table, main: Item, parts: list[Item]) -> SaveStatu
     ]
     requests.extend({"Put": {"TableName": table.name, "Item": part}} for part in parts)
     for attempt in range(_TRANSACTION_TRIES):
+        client = table.clients.within(deadline)
+        if client is None:
+            return _FAIL
         try:
             # The token makes botocore's own retries of this request idempotent.
-            table.client.transact_write_items(
+            client.transact_write_items(
                 TransactItems=requests, ClientRequestToken=str(uuid.uuid4())
             )
         except ClientError as exc:
@@ -143,7 +156,8 @@ def _write_transaction(table: Table, main: Item, parts: list[Item]) -> SaveStatu
                 raise StorageUnavailableError(
                     f"DynamoDB TransactWriteItems cancelled: {reasons}"
                 ) from exc
-            # Another writer holds the same message id: wait, then its write decides.
+            # Another writer holds the same message id: wait, then its write decides (the next
+            # try starts only if a client still fits in what the wait leaves).
             table.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311 - jitter
         except BotoCoreError as exc:
             raise translate(exc, "TransactWriteItems") from exc

@@ -67,4 +67,4 @@ def test_a_lone_client_of_unknown_budget_serves_until_the_deadline_comes() -> No
     # WHEN asked with time left, then with none / THEN it serves, then it does not
     assert lone.within(Deadline(clock.now + 0.01, clock)) == "client"
     assert lone.within(Deadline(clock.now, clock)) is None
-    assert Budgeted.of(lone) is lone
+    assert Budgeted[str].of(lone) is lone

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from triggersqs.aws_lambda.dispatch import Dispatcher, Route, refusal
 from triggersqs.aws_lambda.http import HttpHandler, is_http_event
 from triggersqs.aws_lambda.sqs import SqsHandler, is_sqs_event
-from triggersqs.aws_lambda.types import LambdaContext
+from triggersqs.aws_lambda.types import LambdaContext, LambdaEvent
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.outcomes import BatchResponse
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.service import RecordService
 from triggersqs.errors import ConfigurationError
@@ -47,21 +48,17 @@ class Runtime:
         self.store = store
         role = settings.role
         self.processor = None if role == "api" else build_processor(settings, store)
-        self.sqs = None if self.processor is None else SqsHandler(self.processor)
-        self.http = (
-            None
+        # A door the role closes gets a handler that refuses everything, routed first, so an
+        # event of its shape never reaches another door however else it looks.
+        self.sqs: Callable[[LambdaEvent, LambdaContext], BatchResponse] = (
+            refusal(_NO_SQS) if self.processor is None else SqsHandler(self.processor)
+        )
+        self.http: Callable[[LambdaEvent, LambdaContext], dict[str, Any]] = (
+            refusal(_NO_HTTP)
             if role == "consumer"
             else HttpHandler(self.http_app, base_path=settings.api_base_path)
         )
-        routes: list[Route] = []
-        if self.sqs is None:
-            routes.append((is_sqs_event, refusal(_NO_SQS)))
-        else:
-            routes.append((is_sqs_event, self.sqs))
-        if self.http is None:
-            routes.append((is_http_event, refusal(_NO_HTTP)))
-        else:
-            routes.append((is_http_event, self.http))
+        routes: list[Route] = [(is_sqs_event, self.sqs), (is_http_event, self.http)]
         self.handler = Dispatcher(routes)
         self._lock = threading.Lock()
         self._app: FastAPI | None = None
@@ -72,7 +69,7 @@ class Runtime:
 
     def http_app(self) -> FastAPI:
         """The HTTP API over this runtime's store, built once."""
-        if self.http is None:
+        if self.settings.role == "consumer":
             raise ConfigurationError(_NO_HTTP)
         if self._app is None:
             with self._lock:
@@ -125,14 +122,37 @@ def build_store(settings: Settings) -> MessageStore:
 
         return MemoryStore()
     if settings.store == "sqlite":
+        from triggersqs.storage.retention import Retention
         from triggersqs.storage.sqlite import SqliteStore
 
-        return SqliteStore(settings.sqlite_path, synchronous=settings.sqlite_synchronous)
+        return SqliteStore(
+            settings.sqlite_path,
+            synchronous=settings.sqlite_synchronous,
+            retention=Retention(settings.retention_days),
+        )
     if settings.store == "dynamodb":
         from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS, DynamoDbStore
+        from triggersqs.storage.retention import Retention
 
-        clients = build_aws_clients("dynamodb", max_connections=DEFAULT_MAX_WORKERS)
-        return DynamoDbStore(clients, settings.dynamodb_table, max_workers=DEFAULT_MAX_WORKERS)
+        # Every client is built here, at init (Lambda builds the runtime when it imports the
+        # handler module), not in the first invocation.
+        session = _aws_session()
+        bodies = None
+        if settings.body_bucket:
+            from triggersqs.storage.s3_bodies import BodyBucket
+
+            bodies = BodyBucket(
+                build_aws_clients("s3", max_connections=DEFAULT_MAX_WORKERS, session=session),
+                settings.body_bucket,
+                threshold_bytes=settings.body_s3_threshold_bytes,
+            )
+        return DynamoDbStore(
+            build_aws_clients("dynamodb", max_connections=DEFAULT_MAX_WORKERS, session=session),
+            settings.dynamodb_table,
+            max_workers=DEFAULT_MAX_WORKERS,
+            retention=Retention(settings.retention_days),
+            bodies=bodies,
+        )
     raise NotImplementedError(f"store {settings.store!r} is not available yet")
 
 
@@ -144,11 +164,13 @@ def build_dynamodb_client(*, max_connections: int = 10) -> DynamoDBClient:
     return client
 
 
-def build_aws_clients(service: str, *, max_connections: int) -> Budgeted[Any]:
+def build_aws_clients(
+    service: str, *, max_connections: int, session: Session | None = None
+) -> Budgeted[Any]:
     """One client of ``service`` per time budget (storage/budget.py), from one boto3 session."""
     from triggersqs.storage.budget import Budgeted
 
-    session = _aws_session()
+    session = session or _aws_session()
     return Budgeted.build(lambda budget: _aws_client(session, service, budget, max_connections))
 
 

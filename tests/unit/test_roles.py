@@ -61,9 +61,10 @@ def test_the_api_function_builds_no_write_path() -> None:
     # GIVEN / WHEN the API function's runtime is built
     api = runtime("api", MemoryStore())
 
-    # THEN it has no batch processor and no SQS door to write through
+    # THEN it has no batch processor, and its SQS door refuses even a direct call
     assert api.processor is None
-    assert api.sqs is None
+    with pytest.raises(UnsupportedEventError):
+        api.sqs(sqs_event(COMMAND, queue_arn=TRUSTED_QUEUE), LocalContext.with_timeout(30))
 
 
 def test_the_api_function_serves_http() -> None:

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from triggersqs.storage.budget import Budgeted
+from triggersqs.storage.retention import KEEP_FOREVER, Retention
+from triggersqs.storage.s3_bodies import BodyBucket
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -31,12 +33,18 @@ class Table:
         *,
         max_workers: int,
         sleep: Callable[[float], None],
+        retention: Retention = KEEP_FOREVER,
+        bodies: BodyBucket | None = None,
     ) -> None:
         self.clients: Budgeted[DynamoDBClient] = Budgeted.of(client)
         """The clients a write picks from by its deadline."""
         self.client = self.clients.default
         """The widest client: for reads, which no deadline bounds."""
         self.name = name
+        self.retention = retention
+        """How long written items are kept: their time-to-live attribute."""
+        self.bodies = bodies
+        """Where bodies over its threshold go (S3), if anywhere; else into body parts."""
         self.sleep = sleep
         """Waits between tries (backoff); injected, so tests need not wait."""
         self._max_workers = max_workers
@@ -61,3 +69,5 @@ class Table:
             pool.shutdown(wait=True)
         for client in self.clients.clients:
             client.close()
+        if self.bodies is not None:
+            self.bodies.close()

@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from triggersqs.core.clock import Deadline, expired
 from triggersqs.core.ports import SaveStatus
-from triggersqs.core.records import Incoming
+from triggersqs.core.records import Incoming, storable_text
 from triggersqs.errors import StorageError, StorageUnavailableError
 from triggersqs.storage.common import Stamps, decided_before_writing
 from triggersqs.storage.dynamodb.errors import TRANSIENT_REASONS, error_code, translate
@@ -101,7 +101,16 @@ def _attempt(table: Table, item: Incoming, stamp: int, deadline: Deadline | None
 
 
 def _write(table: Table, item: Incoming, stamp: int, deadline: Deadline | None) -> SaveStatus:
-    main, parts = items_of(item, stamp)
+    body_object = None
+    if table.bodies is not None:
+        data = storable_text(item.envelope.body).encode("utf-8")
+        if table.bodies.takes(len(data)):
+            # The claim check: the object first, then the item that points to it.
+            body_object = table.bodies.put(item.envelope.message_id, data, deadline)
+            if body_object is None:
+                return _FAIL  # no time left for the object: the item waits with it
+    expires_at = table.retention.expires_at(stamp)
+    main, parts = items_of(item, stamp, expires_at=expires_at, body_object=body_object)
     if parts:
         return _write_transaction(table, main, parts, deadline)
     client = table.clients.within(deadline)

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    import pytest
     from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
 
 BIN = Path(sys.executable).parent
 
@@ -198,6 +200,30 @@ class Relay:
             sink.shutdown(socket.SHUT_WR)
 
 
+def local_aws_environment(**endpoints: str) -> dict[str, str]:
+    """The AWS_ variables that point botocore's own configuration (what the composition root
+    reads) at local servers, ``local_aws_environment(dynamodb=url, s3=url)``: dummy credentials,
+    one region, no configuration files."""
+    return {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        **{f"AWS_ENDPOINT_URL_{service.upper()}": url for service, url in endpoints.items()},
+    }
+
+
+def use_local_aws(monkeypatch: pytest.MonkeyPatch, **endpoints: str) -> None:
+    """For one test: :func:`local_aws_environment`, and no other AWS_ or TRIGGERSQS_ setting of
+    the machine running the tests."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "TRIGGERSQS_")):
+            monkeypatch.delenv(name)
+    for name, value in local_aws_environment(**endpoints).items():
+        monkeypatch.setenv(name, value)
+
+
 _boto3_session: Session | None = None
 
 
@@ -223,4 +249,20 @@ def dynamodb_client(
             retries={"mode": "standard", "total_max_attempts": attempts},
             max_pool_connections=max_connections,
         ),
+    )
+
+
+def s3_client(endpoint: str) -> S3Client:
+    """A boto3 S3 client for a local server (moto's), with dummy credentials."""
+    global _boto3_session  # noqa: PLW0603 - the one session of dynamodb_client
+    import boto3
+
+    if _boto3_session is None:
+        _boto3_session = boto3.session.Session()
+    return _boto3_session.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
     )

@@ -5,7 +5,6 @@ builds them, calling stand-in endpoints that never answer or throttle with the l
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -16,21 +15,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
+from tests.servers import use_local_aws
 from triggersqs.bootstrap import build_aws_clients
 from triggersqs.storage.budget import LADDER, CallBudget
 
 ITEM = {"pk": {"S": "m"}, "sk": {"S": "#"}}
-
-
-def point_botocore_at(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
 
 
 @pytest.fixture
@@ -71,7 +60,7 @@ def throttling() -> Iterator[str]:
 
 def timed_put(monkeypatch: pytest.MonkeyPatch, endpoint: str, rung: CallBudget) -> float:
     """Seconds one PutItem takes on the client of ``rung``, failing as it must."""
-    point_botocore_at(monkeypatch, endpoint)
+    use_local_aws(monkeypatch, dynamodb=endpoint)
     clients = build_aws_clients("dynamodb", max_connections=2)
     client = clients.clients[LADDER.index(rung)]
     started = time.monotonic()

@@ -8,7 +8,6 @@ runtime is built as the Lambda entry point builds it (settings and the environme
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.factories import body, sqs_event, sqs_record
-from tests.servers import Relay, dynamodb_client
+from tests.servers import Relay, dynamodb_client, s3_client, use_local_aws
 from triggersqs.bootstrap import Runtime, build_runtime
 from triggersqs.errors import BatchFailedError
 from triggersqs.local.context import LocalContext
@@ -50,14 +49,7 @@ def relay(dynamodb_local_endpoint: str) -> Iterator[Relay]:
 
 def deployed_runtime(monkeypatch: pytest.MonkeyPatch, endpoint: str, table: str) -> Runtime:
     """The runtime as lambda_handler builds it, its DynamoDB endpoint ``endpoint``."""
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "TRIGGERSQS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    use_local_aws(monkeypatch, dynamodb=endpoint)
     return build_runtime(Settings.build(store="dynamodb", dynamodb_table=table))
 
 
@@ -128,3 +120,36 @@ def test_an_ordered_batch_on_a_slow_store_fails_only_what_could_not_finish_in_ti
     assert failed == [record["messageId"] for record in records[kept:]]
     assert stored_count(dynamodb_local_endpoint, table) == kept
     runtime.close()
+
+
+def test_a_batch_whose_large_bodies_meet_a_slow_s3_ends_within_the_time_left(
+    monkeypatch: pytest.MonkeyPatch, table: str, dynamodb_local_endpoint: str, moto_endpoint: str
+) -> None:
+    # GIVEN large bodies going to an S3 whose every answer takes 5 s, small ones beside them
+    s3 = s3_client(moto_endpoint)
+    bucket = f"slow-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    slow_s3 = Relay(moto_endpoint, delay=5.0)
+    use_local_aws(monkeypatch, dynamodb=dynamodb_local_endpoint, s3=slow_s3.endpoint)
+    runtime = build_runtime(
+        Settings.build(store="dynamodb", dynamodb_table=table, body_bucket=bucket)
+    )
+    small = [sqs_record() for _ in range(3)]
+    large = [sqs_record(LARGE) for _ in range(2)]
+
+    # WHEN the batch is handled with 4 s left
+    context = LocalContext.with_timeout(4.0)
+    remaining = context.get_remaining_time_in_millis() / 1000
+    started = time.monotonic()
+    response = runtime(sqs_event(*small, *large), context)
+    elapsed = time.monotonic() - started
+
+    # THEN it ends before its deadline: the small records are stored, each large one fails
+    # alone (its item is never written without its object)
+    assert elapsed < remaining - MARGIN_S + SLACK_S, f"{elapsed:.2f} s of {remaining:.2f} s"
+    failed = sorted(failure["itemIdentifier"] for failure in response["batchItemFailures"])
+    assert failed == sorted(record["messageId"] for record in large)
+    assert stored_count(dynamodb_local_endpoint, table) == len(small)
+    runtime.close()
+    slow_s3.stop()
+    s3.close()

@@ -117,7 +117,7 @@ def main() -> None:
         with measured_store(endpoint, None) as (store, meter):
             command = len(body())  # {"command": "SetStatus", "client_id": "c79da7ce8e5e"}
             rows[f"record, {command}-byte body"] = per_item(store, meter, new_record, n)
-            rows[f"rejection, {command}-byte body"] = per_item(store, meter, new_rejection, n)
+            rows["rejection, 8-byte body"] = per_item(store, meter, new_rejection, n)
             rows["duplicate (record again)"] = _duplicates(store, meter, n)
             for size in (1_000, 4_000, 16_000):
                 text = body(padding="x" * size)

@@ -23,6 +23,7 @@ ENV_PREFIX: Final = "TRIGGERSQS_"
 MAX_SQS_BODY_BYTES: Final = 1_048_576
 """SQS's own limit on a message body (1 MiB): larger bodies can never arrive."""
 MIN_API_KEY_CHARS: Final = 16
+MAX_RETENTION_DAYS: Final = 36_500
 
 _SQS_ARN = re.compile(
     r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,75}(\.fifo)?"
@@ -31,6 +32,7 @@ _SQS_ARN = re.compile(
 _API_KEY = re.compile(r"[!-~](?:[ -~]*[!-~])?")
 
 StoreKind = Literal["sqlite", "memory", "dynamodb"]
+Role = Literal["all", "consumer", "api"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,14 @@ class Settings:
     time_margin_ms: int = 1000
     """Stop processing a batch when less than this is left of the invocation's time."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    role: Role = "all"
+    """Which doors this process opens: ``all`` (SQS and HTTP), ``consumer`` (SQS batches only),
+    ``api`` (HTTP only, and nothing that writes)."""
+    retention_days: int = 30
+    """How long stored and rejected messages are kept; 0 keeps them forever."""
+    body_bucket: str = ""
+    """An S3 bucket for bodies over ``body_s3_threshold_bytes`` (dynamodb store); empty: none."""
+    body_s3_threshold_bytes: int = 16_384
 
     @classmethod
     def build(cls, **values: object) -> Settings:
@@ -69,6 +79,10 @@ class Settings:
         if settings.store == "dynamodb" and not settings.dynamodb_table:
             raise ConfigurationError(
                 "invalid configuration: TRIGGERSQS_STORE=dynamodb needs TRIGGERSQS_DYNAMODB_TABLE"
+            )
+        if settings.body_bucket and settings.store != "dynamodb":
+            raise ConfigurationError(
+                "invalid configuration: TRIGGERSQS_BODY_BUCKET needs TRIGGERSQS_STORE=dynamodb"
             )
         return settings
 
@@ -156,6 +170,11 @@ _FIELDS: Final[dict[str, core_schema.CoreSchema]] = {
     ),
     "time_margin_ms": _int(0, 900_000),
     "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR", convert="upper"),
+    "role": _choice("all", "consumer", "api"),
+    "retention_days": _int(0, MAX_RETENTION_DAYS),
+    # S3's bucket naming rules (3 to 63 characters: lower-case letters, digits, dots, hyphens).
+    "body_bucket": core_schema.str_schema(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+    "body_s3_threshold_bytes": _int(1, MAX_SQS_BODY_BYTES),
 }
 _validator: Final = SchemaValidator(
     core_schema.typed_dict_schema(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.factories import body, sqs_event, sqs_record
+from tests.support.servers import dynamodb_client
 from tests.support.stack import CREDENTIALS, run_triggersqs
 
 pytestmark = pytest.mark.slow
@@ -31,6 +32,10 @@ def test_create_table_then_invoke_stores_into_dynamodb(
     # THEN it is created once and the second run says it exists
     assert (first.returncode, first.stdout.strip()) == (0, "table triggersqs-cli created")
     assert (again.returncode, again.stdout.strip()) == (0, "table triggersqs-cli already exists")
+    # with its time to live on for the attribute every item carries (TRIGGERSQS_RETENTION_DAYS)
+    admin = dynamodb_client(dynamodb_local_endpoint)
+    ttl = admin.describe_time_to_live(TableName="triggersqs-cli")["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
 
     # AND the Lambda handler, configured for DynamoDB, stores a batch into it exactly once
     event = tmp_path / "event.json"
@@ -45,6 +50,11 @@ def test_create_table_then_invoke_stores_into_dynamodb(
         json.loads(line) for line in invoked.stderr.splitlines() if "batch processed" in line
     ]
     assert [(s["stored"], s["duplicate"]) for s in summary] == [(1, 1)]
+    item = admin.get_item(
+        TableName="triggersqs-cli", Key={"pk": {"S": record["messageId"]}, "sk": {"S": "#"}}
+    )["Item"]
+    assert "expires_at" in item  # 30 days by default
+    admin.close()
 
 
 def test_create_table_without_a_name_is_refused(tmp_path: Path) -> None:

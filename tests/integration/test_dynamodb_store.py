@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.support.factories import body, envelope, new_record, new_rejection
-from tests.support.servers import dynamodb_client, free_port, fresh_table
+from tests.support.servers import dynamodb_client, free_port, fresh_table, use_local_aws
 from triggersqs.bootstrap import build_store
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import Outcome
@@ -80,19 +80,6 @@ def walk(store: DynamoDbStore, where: RecordFilter, page: int) -> list[str]:
         if not chunk.more:
             return found
         after = chunk.items[-1].cursor
-
-
-def aws_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
-    """Point botocore's own configuration at ``endpoint``, with dummy credentials only."""
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "TRIGGERSQS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
 
 
 # -- many writers --------------------------------------------------------------------------------
@@ -370,7 +357,7 @@ def test_an_unreachable_endpoint_fails_fast_and_every_record_goes_back_to_the_qu
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN the store as deployed (built from settings), its endpoint a port nobody listens on
-    aws_environment(monkeypatch, f"http://127.0.0.1:{free_port()}")
+    use_local_aws(monkeypatch, dynamodb=f"http://127.0.0.1:{free_port()}")
     store = build_store(Settings.build(store="dynamodb", dynamodb_table="triggersqs"))
     batch = [envelope(), envelope(), envelope("not json")]
 
@@ -457,7 +444,7 @@ def test_the_store_built_from_settings_honours_the_endpoint_variable(
     table: str,
     admin: DynamoDBClient,
 ) -> None:
-    aws_environment(monkeypatch, dynamodb_local_endpoint)
+    use_local_aws(monkeypatch, dynamodb=dynamodb_local_endpoint)
     store = build_store(Settings.build(store="dynamodb", dynamodb_table=table))
     item = new_record()
 

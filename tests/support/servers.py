@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    import pytest
     from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
 
 BIN = Path(sys.executable).parent
 
@@ -147,9 +149,12 @@ class Relay:
 
     Clients talk to :attr:`endpoint`; :meth:`stop` closes the listening socket and every
     connection through it, as a stopped server does, while the server itself runs on for others.
+    :attr:`delay` (seconds, changeable at any time) holds back every piece of every answer: a
+    server that answers slowly.
     """
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, *, delay: float = 0.0) -> None:
+        self.delay = delay
         target = urlsplit(endpoint)
         self._target = (target.hostname or "127.0.0.1", target.port or 80)
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -182,17 +187,42 @@ class Relay:
             upstream = socket.create_connection(self._target)
             with self._lock:
                 self._sockets += [downstream, upstream]
-            for source, sink in ((downstream, upstream), (upstream, downstream)):
-                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+            for source, sink, slow in ((downstream, upstream, False), (upstream, downstream, True)):
+                threading.Thread(target=self._pump, args=(source, sink, slow), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, slow: bool) -> None:
+        """Copy bytes one way until either side closes; answers wait :attr:`delay` first."""
+        with suppress(OSError):
+            while data := source.recv(65536):
+                if slow and self.delay:
+                    time.sleep(self.delay)
+                sink.sendall(data)
+        with suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    """Copy bytes one way until either side closes."""
-    with suppress(OSError):
-        while data := source.recv(65536):
-            sink.sendall(data)
-    with suppress(OSError):
-        sink.shutdown(socket.SHUT_WR)
+def local_aws_environment(**endpoints: str) -> dict[str, str]:
+    """The AWS_ variables that point botocore's own configuration (what the composition root
+    reads) at local servers, ``local_aws_environment(dynamodb=url, s3=url)``: dummy credentials,
+    one region, no configuration files."""
+    return {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        **{f"AWS_ENDPOINT_URL_{service.upper()}": url for service, url in endpoints.items()},
+    }
+
+
+def use_local_aws(monkeypatch: pytest.MonkeyPatch, **endpoints: str) -> None:
+    """For one test: :func:`local_aws_environment`, and no other AWS_ or TRIGGERSQS_ setting of
+    the machine running the tests."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "TRIGGERSQS_")):
+            monkeypatch.delenv(name)
+    for name, value in local_aws_environment(**endpoints).items():
+        monkeypatch.setenv(name, value)
 
 
 _boto3_session: Session | None = None
@@ -237,3 +267,19 @@ def fresh_table(endpoint: str, prefix: str) -> Iterator[str]:
     finally:
         admin.delete_table(TableName=name)
         admin.close()
+
+
+def s3_client(endpoint: str) -> S3Client:
+    """A boto3 S3 client for a local server (moto's), with dummy credentials."""
+    global _boto3_session  # noqa: PLW0603 - the one session of dynamodb_client
+    import boto3
+
+    if _boto3_session is None:
+        _boto3_session = boto3.session.Session()
+    return _boto3_session.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )

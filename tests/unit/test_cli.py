@@ -291,6 +291,33 @@ def test_bad_configuration_exits_2_with_one_line(
     assert captured.out == ""
 
 
+@pytest.mark.parametrize(
+    ("role", "argv"),
+    [
+        ("api", ["worker", "--queue-url", "http://127.0.0.1:1/123456789012/q"]),
+        ("consumer", ["serve", "--port", "1"]),
+        ("api", ["dev"]),
+        ("consumer", ["dev"]),
+    ],
+)
+def test_a_command_refuses_a_role_that_closes_its_door(
+    role: str, argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a role that closes a door the command needs (a worker under api fails every batch)
+    for key in [k for k in os.environ if k.startswith("TRIGGERSQS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("TRIGGERSQS_STORE", "memory")
+    monkeypatch.setenv("TRIGGERSQS_ROLE", role)
+    # WHEN the command runs
+    status = exit_status(argv)
+    # THEN it exits 2 before starting anything, with one line naming the role
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.startswith(f"triggersqs: triggersqs {argv[0]} needs TRIGGERSQS_ROLE=all")
+    assert f"it is {role}" in captured.err
+    assert captured.err.count("\n") == 1
+
+
 def test_a_runtime_failure_exits_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     # GIVEN an address where no API listens
     url = f"http://127.0.0.1:{free_port()}"

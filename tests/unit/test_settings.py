@@ -262,3 +262,49 @@ def test_a_queue_list_of_only_separators_is_refused_rather_than_accepting_any_qu
 
     assert "TRIGGERSQS_QUEUE_ARNS" in message
     assert "names no queue ARN" in message
+
+
+# -- roles, retention, large bodies (issue 16) -----------------------------------------------------
+
+
+def test_role_retention_and_body_bucket_default_to_todays_behaviour_and_30_days() -> None:
+    settings = Settings.from_environ({})
+
+    assert settings.role == "all"
+    assert settings.retention_days == 30
+    assert settings.body_bucket == ""
+    assert settings.body_s3_threshold_bytes == 16_384
+
+
+def test_role_retention_and_body_bucket_are_read() -> None:
+    settings = Settings.from_environ(
+        {
+            "TRIGGERSQS_STORE": "dynamodb",
+            "TRIGGERSQS_DYNAMODB_TABLE": "records",
+            "TRIGGERSQS_ROLE": "Consumer",
+            "TRIGGERSQS_RETENTION_DAYS": "0",
+            "TRIGGERSQS_BODY_BUCKET": "my-bodies.example",
+            "TRIGGERSQS_BODY_S3_THRESHOLD_BYTES": "4096",
+        }
+    )
+
+    assert (settings.role, settings.retention_days) == ("consumer", 0)
+    assert (settings.body_bucket, settings.body_s3_threshold_bytes) == ("my-bodies.example", 4096)
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"TRIGGERSQS_ROLE": "writer"}, "TRIGGERSQS_ROLE"),
+        ({"TRIGGERSQS_RETENTION_DAYS": "-1"}, "TRIGGERSQS_RETENTION_DAYS"),
+        ({"TRIGGERSQS_RETENTION_DAYS": "30d"}, "TRIGGERSQS_RETENTION_DAYS"),
+        ({"TRIGGERSQS_BODY_BUCKET": "Bad_Bucket"}, "TRIGGERSQS_BODY_BUCKET"),
+        ({"TRIGGERSQS_BODY_S3_THRESHOLD_BYTES": "0"}, "TRIGGERSQS_BODY_S3_THRESHOLD_BYTES"),
+        # Large bodies go to S3 beside DynamoDB items only: SQLite keeps them in its file.
+        ({"TRIGGERSQS_BODY_BUCKET": "bodies"}, "TRIGGERSQS_BODY_BUCKET needs"),
+    ],
+)
+def test_a_bad_role_retention_or_bucket_is_refused_by_name(
+    environ: dict[str, str], named: str
+) -> None:
+    assert named in refusal(environ)

@@ -14,7 +14,9 @@ from triggersqs.aws_lambda.types import LambdaContext, LambdaEvent
 from triggersqs.errors import UnsupportedEventError
 from triggersqs.logs import request_id
 
-Route = tuple[Callable[[LambdaEvent], bool], Callable[[LambdaEvent, LambdaContext], Any]]
+Handler = Callable[[LambdaEvent, LambdaContext], Any]
+"""What handles one kind of event: the event and the context in, Lambda's answer out."""
+Route = tuple[Callable[[LambdaEvent], bool], Handler]
 """A predicate on the event's shape, and the handler of the events it matches."""
 
 _DESCRIBE_CHARS = 300
@@ -38,6 +40,17 @@ class Dispatcher:
             raise UnsupportedEventError(f"unsupported event: {_describe(event)}")
         finally:
             request_id.reset(token)
+
+
+def refusal(reason: str) -> Handler:
+    """A handler that refuses every event it is given, saying ``reason``: the route a function
+    puts first for the events its role must never handle, whatever else they look like."""
+
+    def refuse(event: LambdaEvent, context: LambdaContext) -> Any:  # noqa: ANN401 - never returns
+        del context
+        raise UnsupportedEventError(f"{reason}; refused: {_describe(event)}")
+
+    return refuse
 
 
 def _describe(event: Mapping[str, Any]) -> str:

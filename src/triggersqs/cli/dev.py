@@ -39,9 +39,11 @@ def add(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the stack until SIGINT or SIGTERM."""
+    from triggersqs.bootstrap import require_role
     from triggersqs.local.dev import DevOptions, run_dev
 
     settings = options.settings()  # refuse bad configuration before starting anything
+    require_role(settings, "sqs", "http", command="dev")
     configure_logging(settings.log_level)
     run_dev(
         settings,

@@ -32,9 +32,12 @@ def add(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
+    from triggersqs.bootstrap import require_role
     from triggersqs.local.server import serve
 
-    serve(options.settings(), host=args.host, port=args.port, workers=args.workers)
+    settings = options.settings()
+    require_role(settings, "http", command="serve")
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 

@@ -37,10 +37,12 @@ def add(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Poll until SIGINT or SIGTERM."""
+    from triggersqs.bootstrap import require_role
     from triggersqs.local.sqs_client import SqsEndpoint
     from triggersqs.local.worker import run_worker
 
     settings = options.settings()
+    require_role(settings, "sqs", command="worker")
     configure_logging(settings.log_level)
 
     def handler() -> Handler:

@@ -57,7 +57,8 @@ class MessageWriter(Protocol):
         """Write each item unless its message id is already stored; one status per item.
 
         ``ordered``: write in order and stop at the first failure (the rest are FAILED), as FIFO
-        queues need. ``deadline``: no new write starts once it has expired (on its own clock).
+        queues need. ``deadline``: no new write starts once it has expired (on its own clock),
+        nor one that could outlast it where the store knows its calls' worst case (DynamoDB).
         Raises :class:`~triggersqs.errors.StorageError` when nothing could be written; a status of
         STORED is only ever returned for an item that is durably written.
         """

@@ -10,6 +10,7 @@ from triggersqs.core.records import (
     NewRecord,
     StoredRecord,
     StoredRejection,
+    preview,
     storable_text,
     utf8_size,
 )
@@ -21,6 +22,7 @@ from triggersqs.storage.dynamodb.schema import (
     MAIN_SK,
     shard_of,
 )
+from triggersqs.storage.retention import TTL_ATTRIBUTE
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -34,6 +36,9 @@ continue in part items."""
 PART_BODY_BYTES: Final = 380_000
 """Body bytes per part item: under DynamoDB's 400 KB item limit with room for the keys."""
 
+BODY_OBJECT: Final = "body_object"
+"""The main item's pointer to its body in S3 (storage/s3_bodies.py), when the body is there."""
+
 STAMP_DIGITS: Final = 20
 """Digits of a stamp in an index sort key: enough for any epoch microsecond count."""
 
@@ -43,12 +48,16 @@ def stamp_key(us: int) -> str:
     return f"{max(us, 0):0{STAMP_DIGITS}d}"
 
 
-def items_of(item: Incoming, stamp: int) -> tuple[Item, list[Item]]:
-    """The main item and the body parts of one message, stored at ``stamp``."""
+def items_of(
+    item: Incoming, stamp: int, *, expires_at: int | None = None, body_object: str | None = None
+) -> tuple[Item, list[Item]]:
+    """The main item and the body parts of one message, stored at ``stamp``; each carries
+    ``expires_at`` (the table's time-to-live attribute) when it is given. A body already in S3
+    (``body_object``: its key) keeps only the listing's preview in the main item, and no parts."""
     envelope = item.envelope
     message_id = storable_text(envelope.message_id)
     body = storable_text(envelope.body)
-    head, rest = split_body(body)
+    head, rest = (preview(body), []) if body_object is not None else split_body(body)
     shard = shard_of(message_id)
     kind = KIND_RECORD if isinstance(item, NewRecord) else KIND_REJECTION
     main: Item = {
@@ -65,6 +74,8 @@ def items_of(item: Incoming, stamp: int) -> tuple[Item, list[Item]]:
     }
     if rest:
         main["parts"] = {"N": str(len(rest))}
+    if body_object is not None:
+        main[BODY_OBJECT] = {"S": body_object}
     if envelope.sent_at_ms is not None:
         main["sent_at"] = {"N": str(envelope.sent_at_ms)}
     if isinstance(item, NewRecord):
@@ -85,6 +96,9 @@ def items_of(item: Incoming, stamp: int) -> tuple[Item, list[Item]]:
         }
         for number, chunk in enumerate(rest, start=1)
     ]
+    if expires_at is not None:
+        for written in (main, *parts):
+            written[TTL_ATTRIBUTE] = {"N": str(expires_at)}
     return main, parts
 
 

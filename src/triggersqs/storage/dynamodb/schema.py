@@ -17,12 +17,21 @@ microseconds + ``#`` + message id. Each index partition key ends in ``#<shard>``
 10,000 writes/s each index partition takes 10,000 / SHARDS writes/s, well under DynamoDB's
 1,000 WCU/s per partition key value. A page queries every shard of one index from the cursor's
 ``gsi_sk`` on, merges them, and fetches the chosen main items.
+
+Every item carries ``expires_at`` (epoch seconds; :data:`TTL_ATTRIBUTE`), the table's time to live
+attribute, unless the retention is 0 (storage/retention.py); the template and ``create_table``
+turn time to live on for it.
 """
 
 from __future__ import annotations
 
 import zlib
 from typing import Any, Final
+
+from triggersqs.storage import retention
+
+TTL_ATTRIBUTE: Final = retention.TTL_ATTRIBUTE
+"""The table's time-to-live attribute (``expires_at``, epoch seconds)."""
 
 SHARDS: Final = 16
 """Write shards per index partition; fixed for the life of a table (readers query all of them)."""

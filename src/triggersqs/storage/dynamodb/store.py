@@ -7,7 +7,10 @@ Layout (schema.py; docs/dynamodb.md gives the reasoning and the capacity arithme
   it is a duplicate, whatever the kind (record or rejection) (writes.py);
 - a body longer than ``items.MAIN_BODY_BYTES`` continues in part items (``sk`` = ``"body#0001"``
   ...), written with the main item in one transaction, so a stored message is always whole
-  (items.py);
+  (items.py); or, with a bucket, a body over its threshold goes to S3 first and the main item
+  keeps its preview and the object's key (storage/s3_bodies.py: a claim check);
+- every item carries ``expires_at`` (the table's time to live) unless the retention is 0
+  (storage/retention.py);
 - listings merge the sharded partitions of one sparse index, from the cursor on, and then read the
   chosen main items: no page reads more than it shows (plus a small margin), and nothing scans
   (listing.py, reads.py).
@@ -26,6 +29,7 @@ from triggersqs.core.clock import Deadline, WallClock
 from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
 from triggersqs.core.records import Incoming, StoredRecord, StoredRejection, now_us
 from triggersqs.errors import StorageError, StorageUnavailableError
+from triggersqs.storage.budget import Budgeted
 from triggersqs.storage.common import Stamps
 from triggersqs.storage.dynamodb import listing, writes
 from triggersqs.storage.dynamodb.errors import translating
@@ -33,6 +37,8 @@ from triggersqs.storage.dynamodb.items import kind_of, record_of, rejection_of
 from triggersqs.storage.dynamodb.reads import read_whole
 from triggersqs.storage.dynamodb.schema import KIND_RECORD, KIND_REJECTION, MAIN_SK
 from triggersqs.storage.dynamodb.table import DEFAULT_MAX_WORKERS, Table
+from triggersqs.storage.retention import KEEP_FOREVER, Retention
+from triggersqs.storage.s3_bodies import BodyBucket
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -41,21 +47,32 @@ if TYPE_CHECKING:
 class DynamoDbStore:
     """A :class:`~triggersqs.core.ports.MessageStore` in one DynamoDB table (see the module doc).
 
-    It takes a boto3 DynamoDB client (thread-safe; built once per process by the bootstrap) and
+    It takes a boto3 DynamoDB client, or one per time budget (``storage.budget.Budgeted``: what
+    the bootstrap builds once per process, so that every write ends before its deadline), and
     runs the requests of one call on up to ``max_workers`` threads. ``clock`` stamps
     ``stored_at``; ``sleep`` waits between tries of a throttled or conflicting request.
     """
 
     def __init__(
         self,
-        client: DynamoDBClient,
+        client: DynamoDBClient | Budgeted[DynamoDBClient],
         table_name: str,
         *,
         clock: WallClock = now_us,
         sleep: Callable[[float], None] = time.sleep,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        retention: Retention = KEEP_FOREVER,
+        bodies: BodyBucket | None = None,
     ) -> None:
-        self._table = Table(client, table_name, max_workers=max_workers, sleep=sleep)
+        self._table = Table(
+            client,
+            table_name,
+            max_workers=max_workers,
+            sleep=sleep,
+            retention=retention,
+            bodies=bodies,
+        )
+        self._clock = clock
         self._stamps = Stamps(clock)
 
     def save(
@@ -73,14 +90,14 @@ class DynamoDbStore:
 
     def get_record(self, message_id: str) -> StoredRecord | None:
         """The whole record with this message id, if any."""
-        found = read_whole(self._table, message_id)
+        found = read_whole(self._table, message_id, self._clock() // 1_000_000)
         if found is None or kind_of(found[0]) != KIND_RECORD:
             return None
         return record_of(*found)
 
     def get_rejection(self, message_id: str) -> StoredRejection | None:
         """The whole rejected message with this message id, if any."""
-        found = read_whole(self._table, message_id)
+        found = read_whole(self._table, message_id, self._clock() // 1_000_000)
         if found is None or kind_of(found[0]) != KIND_REJECTION:
             return None
         return rejection_of(*found)

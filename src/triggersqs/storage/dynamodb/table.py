@@ -8,6 +8,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Final, TypeVar
 
+from triggersqs.storage.budget import Budgeted
+from triggersqs.storage.retention import KEEP_FOREVER, Retention
+from triggersqs.storage.s3_bodies import BodyBucket
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -19,18 +23,28 @@ DEFAULT_MAX_WORKERS: Final = 16
 
 
 class Table:
-    """One table through one thread-safe boto3 client; the threads start on first need."""
+    """One table through thread-safe boto3 clients, one per time budget (storage/budget.py);
+    the threads start on first need."""
 
     def __init__(
         self,
-        client: DynamoDBClient,
+        client: DynamoDBClient | Budgeted[DynamoDBClient],
         name: str,
         *,
         max_workers: int,
         sleep: Callable[[float], None],
+        retention: Retention = KEEP_FOREVER,
+        bodies: BodyBucket | None = None,
     ) -> None:
-        self.client = client
+        self.clients: Budgeted[DynamoDBClient] = Budgeted.of(client)
+        """The clients a write picks from by its deadline."""
+        self.client = self.clients.default
+        """The widest client: for reads, which no deadline bounds."""
         self.name = name
+        self.retention = retention
+        """How long written items are kept: their time-to-live attribute."""
+        self.bodies = bodies
+        """Where bodies over its threshold go (S3), if anywhere; else into body parts."""
         self.sleep = sleep
         """Waits between tries (backoff); injected, so tests need not wait."""
         self._max_workers = max_workers
@@ -53,4 +67,7 @@ class Table:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
-        self.client.close()
+        for client in self.clients.clients:
+            client.close()
+        if self.bodies is not None:
+            self.bodies.close()

@@ -3,6 +3,10 @@ continues in part items), concurrently, or one after another for an ordered batc
 
 A conditional put per item, because BatchWriteItem cannot carry a condition, and a transaction
 of the whole batch would cost twice the write capacity and fail on any duplicate.
+
+Every request ends before the deadline: each takes the widest client whose worst case fits in
+the time left (storage/budget.py), and a write that no client fits does not start: its item is
+FAILED alone, back to the queue.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from triggersqs.core.clock import Deadline, expired
 from triggersqs.core.ports import SaveStatus
-from triggersqs.core.records import Incoming
+from triggersqs.core.records import Incoming, storable_text
 from triggersqs.errors import StorageError, StorageUnavailableError
 from triggersqs.storage.common import Stamps, decided_before_writing
 from triggersqs.storage.dynamodb.errors import TRANSIENT_REASONS, error_code, translate
@@ -91,17 +95,29 @@ def _attempt(table: Table, item: Incoming, stamp: int, deadline: Deadline | None
     if expired(deadline):
         return _FAIL
     try:
-        return _write(table, item, stamp)
+        return _write(table, item, stamp, deadline)
     except StorageError as exc:
         return exc
 
 
-def _write(table: Table, item: Incoming, stamp: int) -> SaveStatus:
-    main, parts = items_of(item, stamp)
+def _write(table: Table, item: Incoming, stamp: int, deadline: Deadline | None) -> SaveStatus:
+    body_object = None
+    if table.bodies is not None:
+        data = storable_text(item.envelope.body).encode("utf-8")
+        if table.bodies.takes(len(data)):
+            # The claim check: the object first, then the item that points to it.
+            body_object = table.bodies.put(item.envelope.message_id, data, deadline)
+            if body_object is None:
+                return _FAIL  # no time left for the object: the item waits with it
+    expires_at = table.retention.expires_at(stamp)
+    main, parts = items_of(item, stamp, expires_at=expires_at, body_object=body_object)
     if parts:
-        return _write_transaction(table, main, parts)
+        return _write_transaction(table, main, parts, deadline)
+    client = table.clients.within(deadline)
+    if client is None:
+        return _FAIL  # no put could end before the deadline: do not start one
     try:
-        table.client.put_item(
+        client.put_item(
             TableName=table.name, Item=main, ConditionExpression="attribute_not_exists(pk)"
         )
     except ClientError as exc:
@@ -113,8 +129,11 @@ def _write(table: Table, item: Incoming, stamp: int) -> SaveStatus:
     return SaveStatus.STORED
 
 
-def _write_transaction(table: Table, main: Item, parts: list[Item]) -> SaveStatus:
-    """The main item (conditionally) and its body parts, all or nothing."""
+def _write_transaction(
+    table: Table, main: Item, parts: list[Item], deadline: Deadline | None
+) -> SaveStatus:
+    """The main item (conditionally) and its body parts, all or nothing; each try starts only
+    if it can end before the deadline."""
     requests: list[TransactWriteItemTypeDef] = [
         {
             "Put": {
@@ -126,9 +145,12 @@ def _write_transaction(table: Table, main: Item, parts: list[Item]) -> SaveStatu
     ]
     requests.extend({"Put": {"TableName": table.name, "Item": part}} for part in parts)
     for attempt in range(_TRANSACTION_TRIES):
+        client = table.clients.within(deadline)
+        if client is None:
+            return _FAIL
         try:
             # The token makes botocore's own retries of this request idempotent.
-            table.client.transact_write_items(
+            client.transact_write_items(
                 TransactItems=requests, ClientRequestToken=str(uuid.uuid4())
             )
         except ClientError as exc:
@@ -143,7 +165,8 @@ def _write_transaction(table: Table, main: Item, parts: list[Item]) -> SaveStatu
                 raise StorageUnavailableError(
                     f"DynamoDB TransactWriteItems cancelled: {reasons}"
                 ) from exc
-            # Another writer holds the same message id: wait, then its write decides.
+            # Another writer holds the same message id: wait, then its write decides (the next
+            # try starts only if a client still fits in what the wait leaves).
             table.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311 - jitter
         except BotoCoreError as exc:
             raise translate(exc, "TransactWriteItems") from exc

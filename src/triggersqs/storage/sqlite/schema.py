@@ -41,7 +41,11 @@ CREATE TABLE IF NOT EXISTS rejected (
 """
 
 
-MIGRATIONS: Final[tuple[str, ...]] = ()
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # When a row may be deleted (epoch seconds; NULL: never): TRIGGERSQS_RETENTION_DAYS.
+    "ALTER TABLE records ADD COLUMN expires_at INTEGER",
+    "ALTER TABLE rejected ADD COLUMN expires_at INTEGER",
+)
 """Append only: the step at index ``n`` takes a file from version ``n`` to ``n + 1``. Each step is
 one SQL statement (``ALTER TABLE ... ADD COLUMN``, ``CREATE INDEX``...)."""
 

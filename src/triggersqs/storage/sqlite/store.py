@@ -11,15 +11,18 @@ from triggersqs.core.clock import Deadline, WallClock
 from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
 from triggersqs.core.records import Incoming, StoredRecord, StoredRejection, now_us
 from triggersqs.storage.common import Stamps
+from triggersqs.storage.retention import KEEP_FOREVER, Retention
 from triggersqs.storage.sqlite import listing, writes
 from triggersqs.storage.sqlite.connections import Connections
+from triggersqs.storage.sqlite.pruning import Pruner
 
 
 class SqliteStore:
     """A :class:`~triggersqs.core.ports.MessageStore` in one SQLite file (stdlib ``sqlite3``).
 
     Each thread gets its own connection; all connections of all processes share the file.
-    ``clock`` stamps ``stored_at``.
+    ``clock`` stamps ``stored_at``; ``retention`` sets each row's expiry, and saves delete expired
+    rows now and then (pruning.py).
     """
 
     def __init__(
@@ -29,11 +32,14 @@ class SqliteStore:
         synchronous: Literal["full", "normal"] = "full",
         busy_timeout_ms: int = 5000,
         clock: WallClock = now_us,
+        retention: Retention = KEEP_FOREVER,
     ) -> None:
         self._connections = Connections(
             str(path), synchronous=synchronous.upper(), busy_timeout_ms=busy_timeout_ms
         )
         self._stamps = Stamps(clock)
+        self._retention = retention
+        self._pruner = Pruner()
 
     def save(
         self,
@@ -47,7 +53,14 @@ class SqliteStore:
         The transaction is all or nothing, so ``ordered`` needs nothing more.
         """
         del ordered
-        return writes.save(self._connections, self._stamps, items, deadline)
+        return writes.save(
+            self._connections,
+            self._stamps,
+            items,
+            deadline,
+            retention=self._retention,
+            pruner=self._pruner,
+        )
 
     def get_record(self, message_id: str) -> StoredRecord | None:
         """The whole record with this message id, if any."""

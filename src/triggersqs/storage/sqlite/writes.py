@@ -10,16 +10,18 @@ from triggersqs.core.clock import Deadline
 from triggersqs.core.ports import SaveStatus
 from triggersqs.core.records import Incoming, NewRecord, storable_text, utf8_size
 from triggersqs.storage.common import Stamps, decided_before_writing
+from triggersqs.storage.retention import KEEP_FOREVER, Retention
 from triggersqs.storage.sqlite.connections import Connections
+from triggersqs.storage.sqlite.pruning import Pruner
 
 _IN_CHUNK: Final = 500  # message ids per IN (...) lookup, well under SQLite's variable limit
 
 _INSERT: Final = {
     "records": "INSERT OR IGNORE INTO records (message_id, queue_arn, sent_at, stored_at,"
-    " receive_count, command, client_id, message_group_id, body, body_bytes)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    " receive_count, expires_at, command, client_id, message_group_id, body, body_bytes)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "rejected": "INSERT OR IGNORE INTO rejected (message_id, queue_arn, sent_at, stored_at,"
-    " receive_count, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    " receive_count, expires_at, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
 
 
@@ -28,15 +30,24 @@ def save(
     stamps: Stamps,
     items: Sequence[Incoming],
     deadline: Deadline | None,
+    *,
+    retention: Retention = KEEP_FOREVER,
+    pruner: Pruner | None = None,
 ) -> list[SaveStatus]:
-    """Write the new items in one transaction (all or nothing, so already in order)."""
+    """Write the new items in one transaction (all or nothing, so already in order); now and
+    then, delete expired rows in the same transaction (pruning.py)."""
     if (decided := decided_before_writing(items, deadline)) is not None:
         return decided
     with connections.transaction() as conn:
-        return _write(conn, items, stamps.shared(floor=_last_stored_at(conn)))
+        stored_at = stamps.shared(floor=_last_stored_at(conn))
+        if pruner is not None:
+            pruner.prune_if_due(conn, stored_at, len(items))
+        return _write(conn, items, stored_at, retention.expires_at(stored_at))
 
 
-def _write(conn: sqlite3.Connection, items: Sequence[Incoming], stored_at: int) -> list[SaveStatus]:
+def _write(
+    conn: sqlite3.Connection, items: Sequence[Incoming], stored_at: int, expires_at: int | None
+) -> list[SaveStatus]:
     """Insert the new items in the open transaction, all at ``stored_at``; one status each."""
     statuses: list[SaveStatus] = []
     rows: dict[str, list[tuple[int, tuple[Any, ...]]]] = {"records": [], "rejected": []}
@@ -58,6 +69,7 @@ def _write(conn: sqlite3.Connection, items: Sequence[Incoming], stored_at: int) 
             envelope.sent_at_ms,
             stored_at,
             envelope.receive_count,
+            expires_at,
         )
         if isinstance(item, NewRecord):
             group = envelope.message_group_id

@@ -55,6 +55,10 @@ class Settings:
     time_margin_ms: int = 1000
     """Stop processing a batch when less than this is left of the invocation's time."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics: Literal["on", "off"] = "on"
+    """``on``: one CloudWatch EMF line per SQS batch in Lambda (aws_lambda/metrics.py)."""
+    metrics_namespace: str = "triggersqs"
+    """The CloudWatch namespace of those metrics."""
 
     @classmethod
     def build(cls, **values: object) -> Settings:
@@ -110,6 +114,12 @@ def _check_api_key(value: str) -> str:
     return value
 
 
+def _check_namespace(value: str) -> str:
+    if value.startswith("AWS/"):
+        raise PydanticCustomError("namespace", "the AWS/ prefix is AWS's own")
+    return value
+
+
 def _base_path(value: str) -> str:
     # Mangum strips the prefix as given: "/prod/" would leave "records" and every route 404.
     stripped = value.strip().strip("/")
@@ -156,6 +166,12 @@ _FIELDS: Final[dict[str, core_schema.CoreSchema]] = {
     ),
     "time_margin_ms": _int(0, 900_000),
     "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR", convert="upper"),
+    "metrics": _choice("on", "off"),
+    # CloudWatch's namespace characters (without the space, which EMF clients refuse too), and
+    # not AWS's own "AWS/" prefix.
+    "metrics_namespace": core_schema.no_info_after_validator_function(
+        _check_namespace, core_schema.str_schema(pattern=r"^[0-9A-Za-z._#:/-]{1,255}$")
+    ),
 }
 _validator: Final = SchemaValidator(
     core_schema.typed_dict_schema(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from triggersqs.core.clock import Deadline, Monotonic, expired
 from triggersqs.core.message import Invalid, parse_body
+from triggersqs.core.observe import BatchObserver
 from triggersqs.core.outcomes import BatchReport, Outcome, RecordResult
 from triggersqs.core.ports import MessageWriter, SaveStatus
 from triggersqs.core.records import Envelope, Incoming, NewRecord, NewRejection
@@ -49,10 +50,12 @@ class BatchProcessor:
         store: MessageWriter,
         policy: BatchPolicy,
         monotonic: Monotonic = time.monotonic,
+        observer: BatchObserver | None = None,
     ) -> None:
         self._store = store
         self._policy = policy
         self._monotonic = monotonic
+        self._observer = observer
 
     def process(
         self, envelopes: Sequence[Envelope], remaining_ms: int | None = None
@@ -93,6 +96,8 @@ class BatchProcessor:
         final = [result for result in results if result is not None]
         report = BatchReport(final, duration_ms=(self._monotonic() - started) * 1000)
         _log(envelopes, report)
+        if self._observer is not None:
+            _tell(self._observer, envelopes, report)
         return report
 
     def _examine(self, envelope: Envelope) -> tuple[RecordResult | None, Incoming | None]:
@@ -155,6 +160,15 @@ def _result(item: Incoming, status: SaveStatus) -> RecordResult:
     if isinstance(item, NewRejection):
         return RecordResult(message_id, Outcome.REJECTED, item.reason)
     return RecordResult(message_id, Outcome.STORED)
+
+
+def _tell(observer: BatchObserver, envelopes: Sequence[Envelope], report: BatchReport) -> None:
+    # The outcomes are decided and written: a metrics failure must not fail (and so redeliver)
+    # a batch that was stored.
+    try:
+        observer.batch_processed(envelopes, report)
+    except Exception:
+        logger.exception("a batch observer failed; the batch itself is done")
 
 
 def _log(envelopes: Sequence[Envelope], report: BatchReport) -> None:

@@ -80,8 +80,11 @@ def test_a_message_that_keeps_failing_ends_in_the_dlq_after_three_receives(tmp_p
         assert [m["Body"] for m in dead] == ["not json at all"]
         assert int(dead[0]["Attributes"]["ApproximateReceiveCount"]) >= 3
         assert stack.queue_depth() == 0
-        assert stack.get("/rejected")["rejected"] == {}
         assert stack.all_records() == []
+        # AND an operator who finds it in the DLQ finds why by its message id
+        why = stack.get(f"/rejected/{dead[0]['MessageId']}")
+        assert why["status"] == "returned_to_queue"
+        assert "not valid JSON" in why["reason"]
 
 
 def test_dev_names_its_region_and_prints_a_command_that_sends_a_message(tmp_path: Path) -> None:

@@ -41,7 +41,11 @@ CREATE TABLE IF NOT EXISTS rejected (
 """
 
 
-MIGRATIONS: Final[tuple[str, ...]] = ()
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # What became of a rejection (core/records.py RejectionStatus), and the id it was replayed as.
+    "ALTER TABLE rejected ADD COLUMN status TEXT NOT NULL DEFAULT 'kept'",
+    "ALTER TABLE rejected ADD COLUMN replayed_as TEXT",
+)
 """Append only: the step at index ``n`` takes a file from version ``n`` to ``n + 1``. Each step is
 one SQL statement (``ALTER TABLE ... ADD COLUMN``, ``CREATE INDEX``...)."""
 

@@ -65,9 +65,10 @@ def test_a_malformed_message_shows_up_under_rejected(tmp_path: Path) -> None:
 
 
 def test_a_message_that_keeps_failing_ends_in_the_dlq_after_three_receives(tmp_path: Path) -> None:
-    # GIVEN invalid messages are returned to the queue instead of kept, and a 1 s visibility timeout
+    # GIVEN invalid messages are returned to the queue instead of kept, and a 2 s visibility timeout
+    # (at 1 s the handler's time, the visibility timeout less the 1 s margin, is gone at once)
     env = {"TRIGGERSQS_INVALID_MESSAGES": "retry"}
-    with dev_stack(tmp_path, "--visibility-timeout", "1", env=env) as stack:
+    with dev_stack(tmp_path, "--visibility-timeout", "2", env=env) as stack:
         sqs = stack.sqs()
         # WHEN an invalid message arrives
         send_bodies(sqs, stack.queue_url, ["not json at all"])

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from triggersqs import __version__
 from triggersqs.cli import (
+    check_queue,
     create_table,
     dev,
     dlq,
@@ -23,7 +24,7 @@ from triggersqs.errors import ConfigurationError, TriggerSqsError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
 
-COMMANDS = (dev, worker, serve, send, records, invoke, create_table, dlq, rejected)
+COMMANDS = (dev, worker, serve, send, records, invoke, create_table, dlq, rejected, check_queue)
 """In the order ``--help`` lists them."""
 
 EXIT_FAILURE = 1  # a runtime failure: any other TriggerSqsError

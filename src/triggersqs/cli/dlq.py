@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from triggersqs.cli.output import json_text
 from triggersqs.cli.queue_options import DEV_DLQ_URL, add_endpoint_options, endpoint_for, sqs_errors
 from triggersqs.cli.table_text import table
-from triggersqs.errors import UsageError
+from triggersqs.errors import RedriveError, UsageError
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -93,7 +93,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_redrive(args: argparse.Namespace) -> int:
     """Redrive with SQS's move task, or by receive-send-delete; 1 when anything stayed."""
-    from triggersqs.local.dlq import RedriveError, follow_task, start_move_task
+    from triggersqs.local.dlq import follow_task, start_move_task
 
     sqs, dlq = _open(args, args.queue_url)
     destination = _open(args, args.to)[1] if args.to else None

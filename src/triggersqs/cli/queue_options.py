@@ -10,17 +10,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from triggersqs.cli import options
-from triggersqs.errors import ConfigurationError, TriggerSqsError
+from triggersqs.errors import ConfigurationError, SqsError
 
 if TYPE_CHECKING:
     from triggersqs.local.sqs_client import SqsEndpoint
 
 DEV_DLQ_URL = f"http://127.0.0.1:{options.DEV_SQS_PORT}/123456789012/triggersqs-dlq"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-class SqsError(TriggerSqsError):
-    """SQS refused or failed a request in the middle of a command."""
 
 
 def add_endpoint_options(parser: argparse.ArgumentParser) -> None:

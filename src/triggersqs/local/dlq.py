@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from triggersqs.errors import TriggerSqsError
+from triggersqs.errors import RedriveError
 from triggersqs.local.sqs_client import MAX_ENTRIES, chunks
 from triggersqs.local.sqs_wire import QueueInfo
 
@@ -22,10 +22,6 @@ UNSUPPORTED: Final = frozenset(
     {"UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "InvalidAction"}
 )
 Message = Mapping[str, Any]
-
-
-class RedriveError(TriggerSqsError):
-    """A redrive did not complete (a move task failed or was cancelled, or a message stayed)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,14 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from triggersqs.core.ports import RejectionMarker
-from triggersqs.errors import StorageError, TriggerSqsError
+from triggersqs.errors import ReplayError, StorageError
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-
-
-class ReplayError(TriggerSqsError):
-    """A replay was refused, or its mark could not be written after the send."""
 
 
 @dataclass(frozen=True, slots=True)

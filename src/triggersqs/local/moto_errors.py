@@ -37,6 +37,7 @@ def install_aws_errors() -> None:
 
 def _answering(dispatch: Callable[..., Any]) -> Callable[..., Any]:
     from botocore.model import OperationNotFoundError
+    from werkzeug.exceptions import HTTPException
     from moto.core.responses import ActionResult
     from moto.sqs.exceptions import SQSException
 
@@ -52,6 +53,8 @@ def _answering(dispatch: Callable[..., Any]) -> Callable[..., Any]:
                 f"{action} is not supported by this SQS-compatible server (moto, in triggersqs)",
             )
             return response.serialized(ActionResult(error))
+        except HTTPException:
+            raise  # an answer moto chose (its web layer renders it), not a fault
         except Exception as exc:  # noqa: BLE001 - any fault inside moto: an AWS error, not HTML
             action = response._get_action()
             logger.warning(

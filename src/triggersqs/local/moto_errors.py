@@ -37,9 +37,9 @@ def install_aws_errors() -> None:
 
 def _answering(dispatch: Callable[..., Any]) -> Callable[..., Any]:
     from botocore.model import OperationNotFoundError
-    from werkzeug.exceptions import HTTPException
     from moto.core.responses import ActionResult
     from moto.sqs.exceptions import SQSException
+    from werkzeug.exceptions import HTTPException
 
     @wraps(dispatch)
     def answered(response: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - moto's

@@ -18,6 +18,7 @@ from triggersqs.aws_lambda.http import HttpHandler, is_http_event
 from triggersqs.aws_lambda.sqs import SqsHandler, is_sqs_event
 from triggersqs.aws_lambda.types import LambdaContext, LambdaEvent
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
+from triggersqs.core.observe import BatchObserver
 from triggersqs.core.outcomes import BatchResponse
 from triggersqs.core.ports import MessageStore
 from triggersqs.core.service import RecordService
@@ -43,11 +44,13 @@ class Runtime:
     builds no batch processor: whoever may invoke it directly cannot write through it.
     """
 
-    def __init__(self, settings: Settings, store: MessageStore) -> None:
+    def __init__(
+        self, settings: Settings, store: MessageStore, observer: BatchObserver | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         role = settings.role
-        self.processor = None if role == "api" else build_processor(settings, store)
+        self.processor = None if role == "api" else build_processor(settings, store, observer)
         # A door the role closes gets a handler that refuses everything, routed first, so an
         # event of its shape never reaches another door however else it looks.
         self.sqs: Callable[[LambdaEvent, LambdaContext], BatchResponse] = (
@@ -103,16 +106,32 @@ def settings_from_environ(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings.from_environ(os.environ if environ is None else environ)
 
 
-def build_runtime(settings: Settings, *, store: MessageStore | None = None) -> Runtime:
-    """The runtime of ``settings``; ``store`` replaces the configured one (tests, benchmarks)."""
-    return Runtime(settings, build_store(settings) if store is None else store)
+def build_runtime(
+    settings: Settings,
+    *,
+    store: MessageStore | None = None,
+    observer: BatchObserver | None = None,
+) -> Runtime:
+    """The runtime of ``settings``; ``store`` replaces the configured one (tests, benchmarks);
+    ``observer`` watches every batch (metrics)."""
+    return Runtime(settings, build_store(settings) if store is None else store, observer)
 
 
 def runtime_from_environ(environ: Mapping[str, str] | None = None) -> Runtime:
-    """The Lambda execution environment's runtime: settings from the environment, JSON logs."""
+    """The Lambda execution environment's runtime: settings from the environment, JSON logs,
+    and CloudWatch EMF metrics unless ``TRIGGERSQS_METRICS=off``."""
     settings = settings_from_environ(environ)
     configure_logging(settings.log_level)
-    return build_runtime(settings)
+    return build_runtime(settings, observer=build_lambda_metrics(settings))
+
+
+def build_lambda_metrics(settings: Settings) -> BatchObserver | None:
+    """The EMF observer of a Lambda runtime, or None when metrics are off."""
+    if settings.metrics == "off":
+        return None
+    from triggersqs.aws_lambda.metrics import EmfMetrics
+
+    return EmfMetrics(settings.metrics_namespace)
 
 
 def build_store(settings: Settings) -> MessageStore:
@@ -203,15 +222,17 @@ def _aws_client(session: Session, service: str, budget: CallBudget, max_connecti
         ) from exc
 
 
-def build_processor(settings: Settings, store: MessageStore) -> BatchProcessor:
-    """The batch processor with the configured policy."""
+def build_processor(
+    settings: Settings, store: MessageStore, observer: BatchObserver | None = None
+) -> BatchProcessor:
+    """The batch processor with the configured policy, telling ``observer`` of each batch."""
     policy = BatchPolicy(
         max_body_bytes=settings.max_body_bytes,
         retry_invalid=settings.invalid_messages == "retry",
         allowed_queues=frozenset(settings.queue_arns),
         time_margin_ms=settings.time_margin_ms,
     )
-    return BatchProcessor(store, policy)
+    return BatchProcessor(store, policy, observer=observer)
 
 
 def build_app(settings: Settings, store: MessageStore) -> FastAPI:

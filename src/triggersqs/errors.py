@@ -8,6 +8,9 @@ TriggerSqsError
 ├── InvalidBatchResponseError   a handler's answer breaks Lambda's partial batch response contract
 ├── InvalidCursorError          a pagination cursor that this service did not issue
 ├── ApiError                    the HTTP API could not be reached or refused a request
+├── SqsError                    SQS refused or failed a request of a command (dlq, replay, ...)
+├── RedriveError                a DLQ redrive did not complete (task failed or cancelled, or left)
+├── ReplayError                 a replay was refused, or sent but its mark not written
 └── StorageError                the store refused or failed an operation
     └── StorageUnavailableError     the store cannot be reached now; retrying later may work
 
@@ -48,6 +51,19 @@ class InvalidCursorError(TriggerSqsError):
 
 class ApiError(TriggerSqsError):
     """The HTTP API could not be reached or refused the request (``triggersqs records``)."""
+
+
+class SqsError(TriggerSqsError):
+    """SQS refused or failed a request in the middle of a command (``dlq``, ``rejected replay``,
+    ``check-queue``)."""
+
+
+class RedriveError(TriggerSqsError):
+    """A redrive did not complete: a move task failed or was cancelled, or a message stayed."""
+
+
+class ReplayError(TriggerSqsError):
+    """A replay was refused (already replayed, no whole body), or sent but not marked."""
 
 
 class StorageError(TriggerSqsError):

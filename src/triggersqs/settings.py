@@ -65,6 +65,10 @@ class Settings:
     body_bucket: str = ""
     """An S3 bucket for bodies over ``body_s3_threshold_bytes`` (dynamodb store); empty: none."""
     body_s3_threshold_bytes: int = 16_384
+    metrics: Literal["on", "off"] = "on"
+    """``on``: one CloudWatch EMF line per SQS batch in Lambda (aws_lambda/metrics.py)."""
+    metrics_namespace: str = "triggersqs"
+    """The CloudWatch namespace of those metrics."""
 
     @classmethod
     def build(cls, **values: object) -> Settings:
@@ -124,6 +128,12 @@ def _check_api_key(value: str) -> str:
     return value
 
 
+def _check_namespace(value: str) -> str:
+    if value.startswith("AWS/"):
+        raise PydanticCustomError("namespace", "the AWS/ prefix is AWS's own")
+    return value
+
+
 def _base_path(value: str) -> str:
     # Mangum strips the prefix as given: "/prod/" would leave "records" and every route 404.
     stripped = value.strip().strip("/")
@@ -175,6 +185,12 @@ _FIELDS: Final[dict[str, core_schema.CoreSchema]] = {
     # S3's bucket naming rules (3 to 63 characters: lower-case letters, digits, dots, hyphens).
     "body_bucket": core_schema.str_schema(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
     "body_s3_threshold_bytes": _int(1, MAX_SQS_BODY_BYTES),
+    "metrics": _choice("on", "off"),
+    # CloudWatch's namespace characters (without the space, which EMF clients refuse too), and
+    # not AWS's own "AWS/" prefix.
+    "metrics_namespace": core_schema.no_info_after_validator_function(
+        _check_namespace, core_schema.str_schema(pattern=r"^[0-9A-Za-z._#:/-]{1,255}$")
+    ),
 }
 _validator: Final = SchemaValidator(
     core_schema.typed_dict_schema(

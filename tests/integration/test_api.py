@@ -36,6 +36,7 @@ from triggersqs.storage.sqlite import SqliteStore
 API_KEY = "test-api-key-0123456789"
 T0 = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
 BIG_NOTE = "«größe»" * 1500  # well over 4 KiB in UTF-8
+REPLAYED_AS = "6c9b1e52-0e0f-4f5e-9d39-5b3f2f0c7a11"
 DATA_PATHS = ["/records", "/records/{message_id}", "/rejected", "/rejected/{message_id}"]
 HEALTH_PATHS = ["/healthcheck", "/health"]
 
@@ -88,6 +89,7 @@ def populate(store: SqliteStore, clock: list[int]) -> Stored:
         new_rejection('{"command": "SetStatus"}', "client_id: Field required"),
     ]
     store.save(rejections)
+    store.mark_replayed(rejections[2].envelope.message_id, REPLAYED_AS)
     return Stored(
         sent, [r.envelope.message_id for r in rejections], big_record_body, big_rejection_body
     )
@@ -493,6 +495,20 @@ def test_rejected_messages_are_listed_with_reason_and_bodies_cut_to_4_kib(
     assert partial["reason"] == "client_id: Field required"
     assert all(e["queue_arn"] and e["stored_at"] for e in entries.values())
     assert page["next_cursor"] is None
+
+
+def test_rejected_messages_say_what_became_of_them(api: httpx.Client, stored: Stored) -> None:
+    # GIVEN two kept rejections and one replayed (see populate)
+    entries = checked(api.get("/rejected"), RejectionPage)["rejected"].values()
+
+    # THEN the listing and the single read say so, naming the message it was replayed as
+    assert [(e["status"], e["replayed_as"]) for e in entries] == [
+        ("kept", None),
+        ("kept", None),
+        ("replayed", REPLAYED_AS),
+    ]
+    one = checked(api.get(f"/rejected/{stored.rejections[2]}"), RejectionOut)
+    assert (one["status"], one["replayed_as"]) == ("replayed", REPLAYED_AS)
 
 
 def test_rejected_messages_page_with_positions_continuing(api: httpx.Client) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.emf_spec import emf_problems
 from tests.support.events import (
     HTTP_KINDS,
     NEITHER_SQS_NOR_HTTP,
@@ -379,13 +380,14 @@ engine (pydantic-core, not pydantic's BaseModel machinery) and the JSON log form
 
 
 def invoke_fresh(
-    event: dict[str, Any], tmp_path: Path, label: str
+    event: dict[str, Any], tmp_path: Path, label: str, env: dict[str, str] | None = None
 ) -> tuple[Any, list[str], str, list[str]]:
     """Run ``triggersqs.lambda_handler.handler`` once in a new Python; its answer, which of
     FastAPI/Starlette/Mangum it imported, its stdout (the log lines), and every top-level
     package outside the standard library that it loaded."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TRIGGERSQS_")}
     environ["TRIGGERSQS_SQLITE_PATH"] = str(tmp_path / "cold.db")
+    environ.update(env or {})
     out = tmp_path / f"{label}.json"
     done = subprocess.run(
         [sys.executable, "-c", _INVOKE, str(out), label],
@@ -412,8 +414,9 @@ def test_an_sqs_invocation_does_not_import_the_web_stack_and_an_http_one_does(
     # THEN it answers without importing FastAPI, Starlette or Mangum
     assert response == {"batchItemFailures": []}
     assert imported == []
-    # AND its log lines are JSON, tagged with the invocation id
+    # AND its log lines are JSON, tagged with the invocation id (the EMF line is checked below)
     lines = [json.loads(line) for line in stdout.splitlines()]
+    lines = [line for line in lines if "_aws" not in line]
     summary = lines[-1]
     assert (summary["message"], summary["stored"], summary["rejected"]) == ("batch processed", 1, 1)
     assert all(line["request_id"] == "req-sqs" for line in lines)
@@ -440,3 +443,34 @@ def test_an_sqs_batch_on_sqlite_loads_only_the_budgeted_packages(
     # BaseModel machinery), boto3, uvicorn or moto
     assert response == {"batchItemFailures": []}
     assert packages == SQS_PATH_PACKAGES
+
+
+def test_each_sqs_invocation_writes_one_emf_line_in_the_configured_namespace(
+    tmp_path: Path, sqs_event_factory: SqsEventFactory
+) -> None:
+    # GIVEN a cold start with a metrics namespace WHEN the handler gets a batch of three
+    _, _, stdout, _ = invoke_fresh(
+        sqs_event_factory(valid(), valid(), "not json"),
+        tmp_path,
+        "emf",
+        {"TRIGGERSQS_METRICS_NAMESPACE": "shop/orders"},
+    )
+
+    # THEN stdout holds exactly one EMF record, valid by the specification, tagged with the
+    # invocation, counting the batch as a cold start
+    records = [line for line in stdout.splitlines() if '"_aws"' in line]
+    assert len(records) == 1
+    assert emf_problems(records[0]) == []
+    record = json.loads(records[0])
+    assert record["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "shop/orders"
+    assert (record["RecordsStored"], record["RecordsRejected"], record["ColdStart"]) == (2, 1, 1)
+    assert record["request_id"] == "req-emf"
+
+
+def test_metrics_off_writes_no_emf_line(tmp_path: Path, sqs_event_factory: SqsEventFactory) -> None:
+    _, _, stdout, _ = invoke_fresh(
+        sqs_event_factory(valid()), tmp_path, "off", {"TRIGGERSQS_METRICS": "off"}
+    )
+
+    assert stdout.strip()  # the log lines are still there
+    assert '"_aws"' not in stdout

@@ -353,7 +353,13 @@ def test_every_record_has_exactly_one_outcome_and_the_store_agrees(
             assert rejection.reason == result.reason
         elif result.outcome is Outcome.DUPLICATE:
             assert message_id in seen
-        elif occurrences[message_id] == 1:  # failed, or rejected and returned to the queue
+        elif occurrences[message_id] > 1:
+            pass  # one id twice in a batch: the first occurrence decided what the store holds
+        elif result.outcome is Outcome.REJECTED:  # and returned to the queue: reason kept too
+            assert record is None
+            assert rejection is not None
+            assert (rejection.status, rejection.reason) == ("returned_to_queue", result.reason)
+        else:  # failed
             assert record is None
             assert rejection is None
         seen.add(message_id)

@@ -16,7 +16,7 @@ from tests.support.fakes import BuggyStore, FakeWriter
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
 from triggersqs.core.outcomes import BatchReport, Outcome
 from triggersqs.core.ports import MessageWriter, RecordFilter
-from triggersqs.core.records import Envelope
+from triggersqs.core.records import Envelope, RejectionStatus
 from triggersqs.storage.memory import MemoryStore
 
 OTHER_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
@@ -151,12 +151,48 @@ def test_an_invalid_message_is_returned_to_the_queue_under_the_retry_policy() ->
     # WHEN an invalid message arrives
     report = process(item, store=store, policy=BatchPolicy(retry_invalid=True))
 
-    # THEN it is rejected but returned to the queue (to reach the DLQ), and nothing is kept
+    # THEN it is rejected but returned to the queue (to reach the DLQ)
     [result] = report.results
     assert (result.outcome, result.acknowledged) == (Outcome.REJECTED, False)
     assert result.reason == "client_id: Field required"
     assert failure_ids(report) == [item.message_id]
-    assert store.get_rejection(item.message_id) is None
+    # AND its reason is kept, found by its message id, marked as returned to the queue
+    kept = store.get_rejection(item.message_id)
+    assert kept is not None
+    assert (kept.reason, kept.status) == (result.reason, RejectionStatus.RETURNED_TO_QUEUE)
+
+
+def test_a_redelivered_invalid_message_goes_back_to_the_queue_again_under_retry() -> None:
+    # GIVEN an invalid message already returned once under the retry policy
+    store = MemoryStore()
+    item = envelope("[1, 2]")
+    retry = BatchPolicy(retry_invalid=True)
+    process(item, store=store, policy=retry)
+
+    # WHEN SQS delivers it again (same message id, next receive)
+    again = process(
+        envelope("[1, 2]", message_id=item.message_id, receive_count=2), store=store, policy=retry
+    )
+
+    # THEN it is not acknowledged as a duplicate: it is returned again, on its way to the DLQ
+    [result] = again.results
+    assert (result.outcome, result.acknowledged) == (Outcome.REJECTED, False)
+    assert failure_ids(again) == [item.message_id]
+    assert store.list_rejections(after=None, limit=10).items[0].status == "returned_to_queue"
+
+
+def test_a_returned_invalid_message_in_a_fifo_batch_holds_back_the_records_after_it() -> None:
+    # GIVEN the retry policy and a FIFO batch whose first message is invalid
+    store = MemoryStore()
+    bad = envelope("nope", queue_arn=FIFO_QUEUE_ARN, group="g")
+    good = envelope(body(), queue_arn=FIFO_QUEUE_ARN, group="g")
+
+    # WHEN it is processed
+    report = process(bad, good, store=store, policy=BatchPolicy(retry_invalid=True))
+
+    # THEN both go back to the queue, in order, and the valid one is not stored ahead of it
+    assert failure_ids(report) == [bad.message_id, good.message_id]
+    assert store.get_record(good.message_id) is None
 
 
 def test_a_body_over_the_configured_limit_is_rejected() -> None:
@@ -511,8 +547,13 @@ def test_a_storage_error_leaves_outcomes_decided_before_the_write_alone() -> Non
 
     assert outcomes(report) == [Outcome.FAILED, Outcome.REJECTED, Outcome.FAILED]
     assert "TRIGGERSQS_QUEUE_ARNS" in (report.results[0].reason or "")
+    assert (report.results[1].reason or "").startswith("body is not valid JSON")
     assert (report.results[2].reason or "").startswith("store error: ")
-    assert [ids for ids, _ordered, _deadline in store.saves] == [[batch[2].message_id]]
+    # The invalid message's reason was to be kept too (retry keeps it): the write tried both.
+    assert [ids for ids, _ordered, _deadline in store.saves] == [
+        [batch[1].message_id, batch[2].message_id]
+    ]
+    assert failure_ids(report) == [e.message_id for e in batch]
 
 
 def test_a_batch_is_written_in_one_call_to_the_store() -> None:

@@ -68,6 +68,8 @@ def rejection_json(rejection: StoredRejection) -> dict[str, Any]:
         "body": rejection.body,
         "body_bytes": rejection.body_bytes,
         "body_truncated": utf8_size(rejection.body) < rejection.body_bytes,
+        "status": rejection.status.value,
+        "replayed_as": rejection.replayed_as,
     }
 
 

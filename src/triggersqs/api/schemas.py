@@ -7,6 +7,7 @@ OpenAPI schema, and the tests check every rendered response against them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -48,6 +49,12 @@ class RejectionOut(BaseModel):
     body: str = Field(description="The raw body; in listings cut to its first 4 KiB.")
     body_bytes: int
     body_truncated: bool
+    status: Literal["kept", "returned_to_queue", "replayed"] = Field(
+        description="`kept`: acknowledged, kept here; `returned_to_queue`: the reason is kept and"
+        " the message went back to the queue (TRIGGERSQS_INVALID_MESSAGES=retry), on to the DLQ;"
+        " `replayed`: sent again onto the queue by `triggersqs rejected replay`."
+    )
+    replayed_as: str | None = Field(description="The message id it was replayed as, if any.")
 
 
 class RejectionPage(BaseModel):

@@ -8,12 +8,23 @@ import sys
 from collections.abc import Callable, Sequence
 
 from triggersqs import __version__
-from triggersqs.cli import create_table, dev, invoke, records, send, serve, worker
+from triggersqs.cli import (
+    check_queue,
+    create_table,
+    dev,
+    dlq,
+    invoke,
+    records,
+    rejected,
+    send,
+    serve,
+    worker,
+)
 from triggersqs.errors import ConfigurationError, TriggerSqsError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
 
-COMMANDS = (dev, worker, serve, send, records, invoke, create_table)
+COMMANDS = (dev, worker, serve, send, records, invoke, create_table, dlq, rejected, check_queue)
 """In the order ``--help`` lists them."""
 
 EXIT_FAILURE = 1  # a runtime failure: any other TriggerSqsError

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from triggersqs.cli import options
-from triggersqs.errors import StorageError
+from triggersqs.errors import StorageError, UsageError
 from triggersqs.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -32,6 +32,15 @@ def add(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--region", default=None, help="default: from the queue URL or AWS_REGION")
     options.add_poller_options(parser, wait_time=20)
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (docs/operations.md)",
+    )
+    parser.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address of the metrics (127.0.0.1)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -44,11 +53,19 @@ def run(args: argparse.Namespace) -> int:
     settings = options.settings()
     require_role(settings, "sqs", command="worker")
     configure_logging(settings.log_level)
+    metrics = None
+    if args.metrics_port is not None:
+        from triggersqs.local.worker_metrics import WorkerMetrics
+
+        if not 1 <= args.metrics_port <= 65535:
+            raise UsageError("--metrics-port must be 1..65535")
+
+        metrics = WorkerMetrics()
 
     def handler() -> Handler:
         from triggersqs.bootstrap import build_runtime
 
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, observer=metrics)
         # Build the store now, so a store that cannot work (no table, no region) is refused at
         # start-up instead of failing every batch into the DLQ.
         try:
@@ -63,5 +80,7 @@ def run(args: argparse.Namespace) -> int:
         handler,
         options.poller_settings(args),
         concurrency=args.concurrency,
+        metrics=metrics,
+        metrics_address=None if metrics is None else (args.metrics_host, args.metrics_port),
     )
     return 0

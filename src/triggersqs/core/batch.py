@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from triggersqs.core.clock import Deadline, Monotonic, expired
 from triggersqs.core.message import Invalid, parse_body
+from triggersqs.core.observe import BatchObserver
 from triggersqs.core.outcomes import BatchReport, Outcome, RecordResult
 from triggersqs.core.ports import MessageWriter, SaveStatus
-from triggersqs.core.records import Envelope, Incoming, NewRecord, NewRejection
+from triggersqs.core.records import Envelope, Incoming, NewRecord, NewRejection, RejectionStatus
 from triggersqs.errors import StorageError
 
 logger = logging.getLogger("triggersqs.batch")
@@ -49,10 +50,12 @@ class BatchProcessor:
         store: MessageWriter,
         policy: BatchPolicy,
         monotonic: Monotonic = time.monotonic,
+        observer: BatchObserver | None = None,
     ) -> None:
         self._store = store
         self._policy = policy
         self._monotonic = monotonic
+        self._observer = observer
 
     def process(
         self, envelopes: Sequence[Envelope], remaining_ms: int | None = None
@@ -82,6 +85,8 @@ class BatchProcessor:
             result, item = self._examine(envelope)
             if item is not None:
                 pending.append((index, item))
+                if fifo and _returned(item):  # goes back to the queue: the later ones wait
+                    blocked = _FIFO_BLOCKED
             else:
                 results[index] = result
                 if fifo and result is not None and not result.acknowledged:
@@ -93,6 +98,8 @@ class BatchProcessor:
         final = [result for result in results if result is not None]
         report = BatchReport(final, duration_ms=(self._monotonic() - started) * 1000)
         _log(envelopes, report)
+        if self._observer is not None:
+            _tell(self._observer, envelopes, report)
         return report
 
     def _examine(self, envelope: Envelope) -> tuple[RecordResult | None, Incoming | None]:
@@ -107,10 +114,10 @@ class BatchProcessor:
             else parse_body(envelope.body, policy.max_body_bytes)
         )
         if isinstance(parsed, Invalid):
-            if policy.retry_invalid:
-                result = RecordResult(envelope.message_id, Outcome.REJECTED, parsed.reason, False)
-                return result, None
-            return None, NewRejection(envelope, parsed.reason)
+            # Under ``retry`` the reason is kept too, so the message found in the DLQ can be
+            # looked up by its id; it still goes back to the queue (see _result).
+            status = RejectionStatus.RETURNED_TO_QUEUE if policy.retry_invalid else None
+            return None, NewRejection(envelope, parsed.reason, status or RejectionStatus.KEPT)
         return None, NewRecord(envelope, parsed["command"], parsed["client_id"])
 
     def _write(
@@ -137,14 +144,23 @@ class BatchProcessor:
                 (index, _result(item, status))
                 for (index, item), status in zip(pending, statuses, strict=True)
             ]
-        return [
-            (index, RecordResult(item.envelope.message_id, Outcome.FAILED, reason, False))
-            for index, item in pending
-        ]
+        return [(index, _unwritten(item, reason)) for index, item in pending]
+
+
+def _unwritten(item: Incoming, reason: str) -> RecordResult:
+    """The result of an item the store could not take: failed, but a returned rejection is still
+    rejected (its reason is known; it goes back to the queue either way)."""
+    if isinstance(item, NewRejection) and _returned(item):
+        return RecordResult(item.envelope.message_id, Outcome.REJECTED, item.reason, False)
+    return RecordResult(item.envelope.message_id, Outcome.FAILED, reason, False)
 
 
 def _result(item: Incoming, status: SaveStatus) -> RecordResult:
     message_id = item.envelope.message_id
+    if isinstance(item, NewRejection) and _returned(item):
+        # Back it goes whether its reason was kept now, before (a redelivery is a duplicate in
+        # the store), or not at all.
+        return RecordResult(message_id, Outcome.REJECTED, item.reason, acknowledged=False)
     if status is SaveStatus.DUPLICATE:
         return RecordResult(message_id, Outcome.DUPLICATE, "message id already stored")
     if status is SaveStatus.FAILED:
@@ -155,6 +171,19 @@ def _result(item: Incoming, status: SaveStatus) -> RecordResult:
     if isinstance(item, NewRejection):
         return RecordResult(message_id, Outcome.REJECTED, item.reason)
     return RecordResult(message_id, Outcome.STORED)
+
+
+def _returned(item: Incoming) -> bool:
+    return isinstance(item, NewRejection) and item.status is RejectionStatus.RETURNED_TO_QUEUE
+
+
+def _tell(observer: BatchObserver, envelopes: Sequence[Envelope], report: BatchReport) -> None:
+    # The outcomes are decided and written: a metrics failure must not fail (and so redeliver)
+    # a batch that was stored.
+    try:
+        observer.batch_processed(envelopes, report)
+    except Exception:
+        logger.exception("a batch observer failed; the batch itself is done")
 
 
 def _log(envelopes: Sequence[Envelope], report: BatchReport) -> None:

@@ -95,7 +95,16 @@ class MessageReader(Protocol):
         ...
 
 
-class MessageStore(MessageWriter, MessageReader, Protocol):
+class RejectionMarker(Protocol):
+    """What an operator's replay writes: the rejection's new status."""
+
+    def mark_replayed(self, message_id: str, replayed_as: str) -> StoredRejection | None:
+        """Set the rejection's status to ``replayed`` and ``replayed_as`` (the new message id);
+        the rejection as it is now, or None when no rejection has this message id."""
+        ...
+
+
+class MessageStore(MessageWriter, MessageReader, RejectionMarker, Protocol):
     """A whole store (what an adapter implements): both sides, and connections to release."""
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 PREVIEW_BYTES = 4096
 """Listings carry at most this many bytes of each body; single-item reads carry all of it."""
@@ -35,12 +36,24 @@ class NewRecord:
     client_id: str
 
 
+class RejectionStatus(StrEnum):
+    """What became of a rejected message (the ``status`` of ``/rejected``)."""
+
+    KEPT = "kept"
+    """Acknowledged: the store's copy is the only one (TRIGGERSQS_INVALID_MESSAGES=store)."""
+    RETURNED_TO_QUEUE = "returned_to_queue"
+    """The reason is kept and the message went back to the queue, on to the DLQ (``retry``)."""
+    REPLAYED = "replayed"
+    """Sent again onto the queue by ``triggersqs rejected replay``, as ``replayed_as``."""
+
+
 @dataclass(frozen=True, slots=True)
 class NewRejection:
     """A message that failed validation, to keep in quarantine with its reason."""
 
     envelope: Envelope
     reason: str
+    status: RejectionStatus = RejectionStatus.KEPT
 
 
 Incoming = NewRecord | NewRejection
@@ -80,6 +93,9 @@ class StoredRejection:
     """The raw body; in listings only its first :data:`PREVIEW_BYTES` bytes."""
     body_bytes: int
     cursor: str
+    status: RejectionStatus = RejectionStatus.KEPT
+    replayed_as: str | None = None
+    """The message id it was sent again as (status ``replayed``)."""
 
 
 def now_us() -> int:

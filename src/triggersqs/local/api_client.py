@@ -1,4 +1,4 @@
-"""``triggersqs records``: read one page of stored records from the HTTP API."""
+"""Reading the HTTP API from the command line: ``records`` and ``rejected`` pages and items."""
 
 from __future__ import annotations
 
@@ -22,7 +22,21 @@ def fetch_records(
 ) -> dict[str, Any]:
     """One page of ``GET /records``."""
     query = {"limit": str(limit), **{k: v for k, v in filters.items() if v is not None}}
-    url = f"{api_url.rstrip('/')}/records?{urllib.parse.urlencode(query)}"
+    return get_json(api_url, "/records", query, api_key=api_key, timeout=timeout)
+
+
+def get_json(
+    api_url: str,
+    path: str,
+    query: Mapping[str, str] | None = None,
+    *,
+    api_key: str | None = None,
+    timeout: float = 10.0,
+) -> dict[str, Any]:
+    """``GET path`` of the API as JSON; ApiError with the API's message when it refuses."""
+    url = f"{api_url.rstrip('/')}{path}"
+    if query:
+        url += f"?{urllib.parse.urlencode(query)}"
     if not url.startswith(("http://", "https://")):
         raise ApiError(f"not an http(s) URL: {api_url}")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310

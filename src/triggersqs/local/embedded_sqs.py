@@ -36,6 +36,8 @@ from functools import wraps
 from typing import Any
 
 from triggersqs.errors import ConfigurationError
+from triggersqs.local.moto_errors import install_aws_errors
+from triggersqs.local.moto_redrive import install_redrive
 
 logger = logging.getLogger("triggersqs.embedded_sqs")
 
@@ -136,6 +138,8 @@ def embedded_sqs(port: int, host: str = LOOPBACK) -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
     tune_moto()
+    install_aws_errors()
+    install_redrive()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     try:

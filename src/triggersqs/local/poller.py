@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from triggersqs.errors import ConfigurationError, InvalidBatchResponseError
 from triggersqs.local.context import LocalContext
@@ -70,6 +70,26 @@ class PollerSettings:
             raise ConfigurationError(f"wait time must be 0..{MAX_WAIT_SECONDS} seconds")
 
 
+class PollerEvents(Protocol):
+    """What a poller reports besides batches (``worker --metrics-port``)."""
+
+    def receive_failed(self) -> None:
+        """A ReceiveMessage call failed."""
+        ...
+
+    def delete_failed(self, count: int) -> None:
+        """``count`` acknowledged messages could not be deleted (they will come back)."""
+        ...
+
+
+class _NoEvents:
+    def receive_failed(self) -> None:
+        pass
+
+    def delete_failed(self, count: int) -> None:
+        pass
+
+
 @dataclass(frozen=True, slots=True)
 class BatchResult:
     """What became of one batch the poller handed to the handler."""
@@ -93,8 +113,10 @@ class Poller:
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        events: PollerEvents | None = None,
     ) -> None:
         self.settings = settings or PollerSettings()
+        self.events = events or _NoEvents()
         self.settings.check(queue)
         self.queue = queue
         self.stop = stop or threading.Event()
@@ -202,6 +224,7 @@ class Poller:
                 MessageAttributeNames=["All"],
             )
         except Exception:
+            self.events.receive_failed()
             logger.warning("receive failed", exc_info=True)
             self._sleep(_ERROR_PAUSE)
             return []
@@ -223,8 +246,11 @@ class Poller:
                     ],
                 )
             except Exception:
+                self.events.delete_failed(len(chunk))
                 logger.warning("delete failed", extra={"records": len(chunk)}, exc_info=True)
                 continue
+            if response.get("Failed"):
+                self.events.delete_failed(len(response["Failed"]))
             for failure in response.get("Failed", []):
                 logger.warning(
                     "delete refused",

@@ -10,6 +10,7 @@ from uvicorn.supervisors import Multiprocess
 
 from triggersqs.bootstrap import build_app, build_store, settings_from_environ
 from triggersqs.errors import TriggerSqsError
+from triggersqs.local.http_metrics import add_metrics
 from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
 
@@ -22,7 +23,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
         return
     store = build_store(settings)
     try:
-        uvicorn.run(build_app(settings, store), host=host, port=port, log_level="warning")
+        app = build_app(settings, store)
+        add_metrics(app, api_key=settings.api_key)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         store.close()
 
@@ -31,7 +34,9 @@ def worker_app() -> FastAPI:
     """The app of one process of ``serve --workers N``: its own store, from the same settings."""
     settings = settings_from_environ()
     configure_logging(settings.log_level)
-    return build_app(settings, build_store(settings))
+    app = build_app(settings, build_store(settings))
+    add_metrics(app, api_key=settings.api_key)  # each process counts its own requests
+    return app
 
 
 def _serve_in_processes(host: str, port: int, workers: int) -> None:

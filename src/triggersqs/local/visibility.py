@@ -28,6 +28,11 @@ class VisibilityKeeper:
         self._since: dict[str, float] = {}  # receipt handle -> when its timeout last (re)started
 
     @property
+    def held(self) -> int:
+        """How many messages are in hand (received, not yet deleted or let go)."""
+        return len(self._since)
+
+    @property
     def interval(self) -> float:
         """How often to look for messages due an extension: a third of the timeout."""
         return max(self._queue.visibility_timeout / 3, 0.2)

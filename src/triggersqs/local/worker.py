@@ -12,12 +12,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triggersqs.errors import ConfigurationError
 from triggersqs.local.poller import Handler, Poller, PollerSettings
 from triggersqs.local.sqs_client import SqsEndpoint, open_queue
 from triggersqs.local.sqs_wire import QueueInfo
+
+if TYPE_CHECKING:
+    from triggersqs.local.worker_metrics import WorkerMetrics
 
 logger = logging.getLogger("triggersqs.worker")
 
@@ -30,14 +33,18 @@ def start_pollers(
     *,
     concurrency: int,
     stop: threading.Event,
+    metrics: WorkerMetrics | None = None,
 ) -> list[threading.Thread]:
-    """``concurrency`` poller threads sharing ``stop``; each has its own SQS client."""
+    """``concurrency`` poller threads sharing ``stop``; each has its own SQS client; their
+    errors and messages in hand counted by ``metrics``."""
     if not 1 <= concurrency <= 100:
         raise ConfigurationError("concurrency must be 1..100")
     settings.check(queue)
     threads = []
     for number in range(1, concurrency + 1):
-        poller = Poller(endpoint.client(), queue, handler, settings, stop=stop)
+        poller = Poller(endpoint.client(), queue, handler, settings, stop=stop, events=metrics)
+        if metrics is not None:
+            metrics.watch([poller])
         thread = threading.Thread(target=poller.run, name=f"poller-{number}")
         thread.start()
         threads.append(thread)
@@ -69,14 +76,28 @@ def run_worker(
     settings: PollerSettings,
     *,
     concurrency: int = 1,
+    metrics: WorkerMetrics | None = None,
+    metrics_address: tuple[str, int] | None = None,
 ) -> None:
-    """Poll ``queue_url`` until SIGINT or SIGTERM; returns once every poller has finished."""
+    """Poll ``queue_url`` until SIGINT or SIGTERM; returns once every poller has finished.
+    With ``metrics_address``, ``metrics`` are served there meanwhile."""
     queue = open_queue(endpoint.client(), queue_url)
     settings.check(queue)
     stop = threading.Event()
+    stop_metrics = (
+        metrics.serve(metrics_address[1], metrics_address[0])
+        if metrics is not None and metrics_address is not None
+        else None
+    )
     with stop_on_signals(stop):
         threads = start_pollers(
-            endpoint, queue, handler_factory(), settings, concurrency=concurrency, stop=stop
+            endpoint,
+            queue,
+            handler_factory(),
+            settings,
+            concurrency=concurrency,
+            stop=stop,
+            metrics=metrics,
         )
         logger.info(
             "worker started",
@@ -89,4 +110,6 @@ def run_worker(
         while any(thread.is_alive() for thread in threads):
             for thread in threads:
                 thread.join(0.2)
+    if stop_metrics is not None:
+        stop_metrics()
     logger.info("worker stopped")

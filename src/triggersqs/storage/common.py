@@ -12,6 +12,7 @@ from triggersqs.core.clock import Deadline, WallClock, expired
 from triggersqs.core.ports import SaveStatus
 from triggersqs.core.records import (
     Incoming,
+    RejectionStatus,
     StoredRecord,
     StoredRejection,
     now_us,
@@ -106,8 +107,11 @@ def stored_rejection(
     body: str,
     body_bytes: int,
     listed: bool = False,
+    status: str = RejectionStatus.KEPT,
+    replayed_as: str | None = None,
 ) -> StoredRejection:
-    """A rejected message as every store returns it; ``listed``: its body cut to the preview."""
+    """A rejected message as every store returns it; ``listed``: its body cut to the preview.
+    An unknown ``status`` (written by a newer version) reads as ``kept``."""
     return StoredRejection(
         message_id=message_id,
         queue_arn=queue_arn,
@@ -118,7 +122,12 @@ def stored_rejection(
         body=preview(body) if listed else body,
         body_bytes=body_bytes,
         cursor=cursor,
+        status=_STATUSES.get(status, RejectionStatus.KEPT),
+        replayed_as=replayed_as,
     )
+
+
+_STATUSES: Final = {status.value: status for status in RejectionStatus}
 
 
 def seq_after(cursor: str | None) -> int:

@@ -16,6 +16,7 @@ from triggersqs.core.ports import RecordFilter, SaveStatus, Slice
 from triggersqs.core.records import (
     Incoming,
     NewRecord,
+    RejectionStatus,
     StoredRecord,
     StoredRejection,
     now_us,
@@ -137,6 +138,19 @@ class MemoryStore:
         self._answer()
         return _page(self._rejections, lambda _row: True, after, limit, StoredRejection)
 
+    def mark_replayed(self, message_id: str, replayed_as: str) -> StoredRejection | None:
+        """Mark the rejection replayed as ``replayed_as``; see :meth:`RejectionMarker`."""
+        self._answer()
+        with self._lock:
+            found = self._by_id.get(message_id)
+            if not isinstance(found, StoredRejection):
+                return None
+            marked = replace(found, status=RejectionStatus.REPLAYED, replayed_as=replayed_as)
+            self._by_id[message_id] = marked
+            seq = int(found.cursor)
+            self._rejections[seq - 1] = replace(self._rejections[seq - 1], item=marked)
+            return marked
+
     def check(self) -> None:
         """Answers, unless in a simulated outage."""
         self._answer()
@@ -172,6 +186,7 @@ def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | Store
         reason=item.reason,
         body=body,
         body_bytes=utf8_size(body),
+        status=item.status,
     )
 
 

@@ -88,6 +88,7 @@ def items_of(
             main["message_group_id"] = {"S": storable_text(envelope.message_group_id)}
     else:
         main["reason"] = {"S": storable_text(item.reason)}
+        main["status"] = {"S": item.status.value}
     parts: list[Item] = [
         {
             "pk": {"S": message_id},
@@ -157,6 +158,8 @@ def rejection_of(main: Item, body: str, *, listed: bool = False) -> StoredReject
         body=body,
         body_bytes=int(main["body_bytes"].get("N", "0")),
         listed=listed,
+        status=main.get("status", {}).get("S", "kept"),
+        replayed_as=main["replayed_as"].get("S") if "replayed_as" in main else None,
     )
 
 

@@ -27,6 +27,7 @@ _BATCH_GET_TRIES: Final = 6
 _LISTED: Final = (
     *("pk", "kind", "gsi_sk", "command", "client_id", "queue_arn", "sent_at", "stored_at"),
     *("receive_count", "message_group_id", "reason", "body", "body_bytes"),
+    *("status", "replayed_as"),
 )
 _LISTED_PROJECTION: Final = ", ".join(f"#a{i}" for i in range(len(_LISTED)))
 _LISTED_NAMES: Final = {f"#a{i}": name for i, name in enumerate(_LISTED)}
@@ -96,9 +97,10 @@ def _expired(main: Item, now_s: int) -> bool:
 def main_items(table: Table, keys: list[str]) -> list[Item]:
     """The main items of these index keys, in their order.
 
-    Main items never change once written (time to live only deletes them), so an eventually
-    consistent read (half the price) returns the final item or nothing; only what it missed,
-    an item so new that its index entry overtook its replica, is read again strongly
+    Main items never change once written (time to live only deletes them; a rejection's status
+    is set once, by a replay), so an eventually consistent read (half the price) returns the
+    final item or nothing (or, for a moment after a replay, the status before it); only what it
+    missed, an item so new that its index entry overtook its replica, is read again strongly
     consistent.
     """
     ids = [key.split("#", 1)[1] for key in keys]

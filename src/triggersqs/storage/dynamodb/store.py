@@ -112,6 +112,13 @@ class DynamoDbStore:
         """Rejected messages in stored order after the cursor."""
         return listing.list_rejections(self._table, after=after, limit=limit)
 
+    def mark_replayed(self, message_id: str, replayed_as: str) -> StoredRejection | None:
+        """Mark the rejection replayed as ``replayed_as``: one conditional UpdateItem (only a
+        rejection's main item); see :meth:`RejectionMarker`."""
+        if not writes.mark_replayed(self._table, message_id, replayed_as):
+            return None
+        return self.get_rejection(message_id)
+
     def check(self) -> None:
         """Read one (absent) item: proves the table answers, with the read permission we use."""
         try:

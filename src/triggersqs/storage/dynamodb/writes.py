@@ -20,11 +20,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from triggersqs.core.clock import Deadline, expired
 from triggersqs.core.ports import SaveStatus
-from triggersqs.core.records import Incoming, storable_text
+from triggersqs.core.records import Incoming, RejectionStatus, storable_text, utf8_size
 from triggersqs.errors import StorageError, StorageUnavailableError
 from triggersqs.storage.common import Stamps, decided_before_writing
 from triggersqs.storage.dynamodb.errors import TRANSIENT_REASONS, error_code, translate
 from triggersqs.storage.dynamodb.items import items_of
+from triggersqs.storage.dynamodb.reads import MAX_PARTITION_KEY_BYTES
+from triggersqs.storage.dynamodb.schema import KIND_REJECTION, MAIN_SK
 from triggersqs.storage.dynamodb.table import Table
 
 if TYPE_CHECKING:
@@ -173,3 +175,30 @@ def _write_transaction(
         else:
             return SaveStatus.STORED
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def mark_replayed(table: Table, message_id: str, replayed_as: str) -> bool:
+    """Set a rejection's status to replayed; False when no rejection has this message id."""
+    key = storable_text(message_id)
+    if not 0 < utf8_size(key) <= MAX_PARTITION_KEY_BYTES:
+        return False
+    try:
+        table.client.update_item(
+            TableName=table.name,
+            Key={"pk": {"S": key}, "sk": {"S": MAIN_SK}},
+            UpdateExpression="SET #status = :replayed, replayed_as = :as",
+            ConditionExpression="#kind = :rejection",
+            ExpressionAttributeNames={"#status": "status", "#kind": "kind"},  # reserved words
+            ExpressionAttributeValues={
+                ":replayed": {"S": RejectionStatus.REPLAYED.value},
+                ":as": {"S": storable_text(replayed_as)},
+                ":rejection": {"S": KIND_REJECTION},
+            },
+        )
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise translate(exc, "UpdateItem") from exc
+    except BotoCoreError as exc:
+        raise translate(exc, "UpdateItem") from exc
+    return True

@@ -45,6 +45,9 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     # When a row may be deleted (epoch seconds; NULL: never): TRIGGERSQS_RETENTION_DAYS.
     "ALTER TABLE records ADD COLUMN expires_at INTEGER",
     "ALTER TABLE rejected ADD COLUMN expires_at INTEGER",
+    # What became of a rejection (core/records.py RejectionStatus), and the id it was replayed as.
+    "ALTER TABLE rejected ADD COLUMN status TEXT NOT NULL DEFAULT 'kept'",
+    "ALTER TABLE rejected ADD COLUMN replayed_as TEXT",
 )
 """Append only: the step at index ``n`` takes a file from version ``n`` to ``n + 1``. Each step is
 one SQL statement (``ALTER TABLE ... ADD COLUMN``, ``CREATE INDEX``...)."""

@@ -80,6 +80,12 @@ class SqliteStore:
         """Rejected messages in stored order after the cursor."""
         return listing.list_rejections(self._connections, after=after, limit=limit)
 
+    def mark_replayed(self, message_id: str, replayed_as: str) -> StoredRejection | None:
+        """Mark the rejection replayed as ``replayed_as``; see :meth:`RejectionMarker`."""
+        if not writes.mark_replayed(self._connections, message_id, replayed_as):
+            return None
+        return self.get_rejection(message_id)
+
     def check(self) -> None:
         """Run a trivial query on the file."""
         with self._connections.reading() as conn:

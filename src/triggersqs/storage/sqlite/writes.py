@@ -8,7 +8,13 @@ from typing import Any, Final
 
 from triggersqs.core.clock import Deadline
 from triggersqs.core.ports import SaveStatus
-from triggersqs.core.records import Incoming, NewRecord, storable_text, utf8_size
+from triggersqs.core.records import (
+    Incoming,
+    NewRecord,
+    RejectionStatus,
+    storable_text,
+    utf8_size,
+)
 from triggersqs.storage.common import Stamps, decided_before_writing
 from triggersqs.storage.retention import KEEP_FOREVER, Retention
 from triggersqs.storage.sqlite.connections import Connections
@@ -21,7 +27,8 @@ _INSERT: Final = {
     " receive_count, expires_at, command, client_id, message_group_id, body, body_bytes)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "rejected": "INSERT OR IGNORE INTO rejected (message_id, queue_arn, sent_at, stored_at,"
-    " receive_count, expires_at, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    " receive_count, expires_at, reason, body, body_bytes, status)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
 
 
@@ -83,7 +90,8 @@ def _write(
             )
             rows["records"].append((index, row))
         else:
-            rows["rejected"].append((index, (*common, item.reason, body, utf8_size(body))))
+            values = (*common, item.reason, body, utf8_size(body), item.status.value)
+            rows["rejected"].append((index, values))
     for table, other in (("records", "rejected"), ("rejected", "records")):
         for index in _insert(conn, table, other, rows[table]):
             statuses[index] = SaveStatus.DUPLICATE
@@ -144,3 +152,13 @@ def _ids_in(conn: sqlite3.Connection, table: str, ids: list[str]) -> set[str]:
 def _last_seq(conn: sqlite3.Connection, table: str) -> int:
     row = conn.execute(f"SELECT max(seq) FROM {table}").fetchone()  # noqa: S608 - table is ours
     return int(row[0] or 0)
+
+
+def mark_replayed(connections: Connections, message_id: str, replayed_as: str) -> bool:
+    """Set the rejection's status to replayed; False when no rejection has this id."""
+    with connections.transaction() as conn:
+        changed = conn.execute(
+            "UPDATE rejected SET status = ?, replayed_as = ? WHERE message_id = ?",
+            (RejectionStatus.REPLAYED.value, storable_text(replayed_as), storable_text(message_id)),
+        ).rowcount
+    return bool(changed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,14 +24,25 @@ BUILD_LAMBDA_ZIP: Final = ROOT / "scripts" / "build-lambda-zip"
 ZIP_COLD_START: Final = ROOT / "benchmarks" / "zip_cold_start.py"
 
 
-def _local_only() -> tuple[str, ...]:
-    found = re.search(r"^LOCAL_ONLY = \(([^)]*)\)", BUILD_LAMBDA_ZIP.read_text(), re.MULTILINE)
-    assert found is not None, "scripts/build-lambda-zip names no LOCAL_ONLY"
+def _build_constant(name: str) -> tuple[str, ...]:
+    """A tuple of strings that scripts/build-lambda-zip defines at its top level."""
+    found = re.search(rf"^{name} = \(([^)]*)\)", BUILD_LAMBDA_ZIP.read_text(), re.MULTILINE)
+    assert found is not None, f"scripts/build-lambda-zip names no {name}"
     return tuple(re.findall(r'"([^"]+)"', found.group(1)))
 
 
-LOCAL_ONLY: Final = _local_only()
+LOCAL_ONLY: Final = _build_constant("LOCAL_ONLY")
 """The packages scripts/build-lambda-zip leaves out of the Lambda artifact."""
+SDK_SERVICES: Final = _build_constant("SDK_SERVICES")
+"""The services whose API models scripts/build-lambda-zip keeps in the zip's botocore."""
+
+
+def locked_version(package: str) -> str:
+    """The version uv.lock pins for ``package``."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    [version] = [entry["version"] for entry in lock["package"] if entry["name"] == package]
+    return str(version)
+
 
 VENV_BIN: Final = Path(sys.executable).parent
 """cfn-lint and hadolint: the project's dev group (scripts/bootstrap)."""

@@ -109,3 +109,13 @@ def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str
         for name, resource in template["Resources"].items()
         if resource["Type"] == kind
     }
+
+
+EXAMPLE_QUEUE_ARN: Final = "arn:aws:sqs:eu-west-1:123456789012:triggersqs-Queue-1A2B3C4D5E6F"
+QUEUE_ARN_VALUE: Final = {"Fn::If": ["CreatesQueue", get_att("Queue", "Arn"), ref("QueueArn")]}
+"""The queue the consumer reads: the one the stack creates, or the QueueArn parameter's."""
+
+
+def allowed(template: dict[str, Any], parameter: str) -> list[int]:
+    """A numeric parameter's allowed values."""
+    return [int(value) for value in template["Parameters"][parameter]["AllowedValues"]]

@@ -1,9 +1,13 @@
-"""The Lambda zips the deployment tests read, each built once per session by build-lambda-zip.
+"""The artifacts the deployment tests read, each made once per session.
+
+The Lambda zips, built by scripts/build-lambda-zip:
 
 - ``built_zip``: for the Python and processor running the tests, so the tests can run it;
 - ``template_target_zip``: for deploy/template.yaml's defaults (Python 3.13, arm64), as a user
   builds it, so its manifest can be checked against the template. Its bytecode is allowed to be
   missing: this machine need not have Python 3.13, and that zip is only read, never run.
+
+And ``expanded_template``: the template as CloudFormation receives it, once per session.
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.support import BUILD_LAMBDA_ZIP
+from tests.deploy.support import (
+    BUILD_LAMBDA_ZIP,
+    EXPAND_TEMPLATE,
+    IAC_BIN,
+    TEMPLATE,
+    parse_template,
+    tool,
+)
 
 LOCAL_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[
     platform.machine().lower()
@@ -79,3 +90,17 @@ def task_root(built_zip: Build, tmp_path_factory: pytest.TempPathFactory) -> Pat
     with zipfile.ZipFile(built_zip.zip) as archive:
         archive.extractall(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def expanded_template() -> dict[str, Any]:
+    """deploy/template.yaml as CloudFormation receives it: expanded by the AWS SAM translator."""
+    result = subprocess.run(
+        [str(tool(IAC_BIN / "python")), "-W", "error", str(EXPAND_TEMPLATE), str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return parse_template(result.stdout)

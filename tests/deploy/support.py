@@ -119,3 +119,21 @@ QUEUE_ARN_VALUE: Final = {"Fn::If": ["CreatesQueue", get_att("Queue", "Arn"), re
 def allowed(template: dict[str, Any], parameter: str) -> list[int]:
     """A numeric parameter's allowed values."""
     return [int(value) for value in template["Parameters"][parameter]["AllowedValues"]]
+
+
+EXISTING_QUEUE: Final = "arn:aws:sqs:eu-west-1:123456789012:orders"
+EXISTING_DEAD_LETTERS: Final = "arn:aws:sqs:eu-west-1:123456789012:orders-dlq"
+QUEUE_KEY: Final = "arn:aws:kms:eu-west-1:123456789012:key/0f6a4c1e-8d0b-4a57-9d2c-2b8e6f1a3c5d"
+EXISTING: Final = {
+    "QueueArn": EXISTING_QUEUE,
+    "DeadLetterQueueArn": EXISTING_DEAD_LETTERS,
+    "QueueKmsKeyArn": QUEUE_KEY,
+}
+"""Parameters of a deployment onto an existing queue, its dead-letter queue and its KMS key."""
+VARIANTS: Final[dict[str, dict[str, str]]] = {
+    "zip, new queue": {},
+    "image, new queue": {"PackageType": "Image"},
+    "zip, existing queue": EXISTING,
+    "image, existing queue": {**EXISTING, "PackageType": "Image"},
+}
+"""The deployments every check covers: each package type, with a new or an existing queue."""

@@ -222,17 +222,28 @@ def test_the_handler_stores_a_batch_in_dynamodb_with_the_sdk_the_zip_bundles(
     assert item["Item"]["command"] == {"S": "SetStatus"}
 
 
-def test_the_cold_start_benchmark_runs_from_the_unpacked_zip(built_zip: Build) -> None:
+@pytest.mark.parametrize("store", [[], ["--dynamodb"]], ids=["memory", "dynamodb"])
+def test_the_cold_start_benchmark_runs_from_the_unpacked_zip(
+    built_zip: Build, store: list[str]
+) -> None:
     result = subprocess.run(
-        [sys.executable, ZIP_COLD_START, "--zip", built_zip.zip, "--runs", "1", "--json"],
+        [sys.executable, ZIP_COLD_START, "--zip", built_zip.zip, "--runs", "1", "--json", *store],
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=180,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["runs"] == 1
-    assert set(report["ms"]) == {"import_ms", "sqs_ms", "http_ms", "process_ms"}
+    assert report["bytes"] == built_zip.zip.stat().st_size
+    assert report["unpack_ms"] > 0
+    assert set(report["ms"]) == {
+        "import_ms",
+        "sqs_ms",
+        "to_first_answer_ms",
+        "http_ms",
+        "process_ms",
+    }
     assert 0 < report["ms"]["import_ms"]["median"] < report["ms"]["process_ms"]["median"]

@@ -17,7 +17,6 @@ from tests.deploy.cloudformation import Deployment, resolve
 from tests.deploy.support import (
     EXISTING,
     EXISTING_DEAD_LETTERS,
-    ROOT,
     VARIANTS,
     allowed,
     get_att,
@@ -255,10 +254,3 @@ def test_the_dashboard_shows_the_queue_both_functions_the_table_and_the_consumer
     assert {metric[3] for metric in metrics if metric[0] == "AWS/DynamoDB"} == {"<Table>"}
     if stack.parameters["DeadLetterQueueArn"]:
         assert names["DeadLetterQueueName"] == EXISTING_DEAD_LETTERS.rsplit(":", 1)[1]
-
-
-def test_docs_list_every_alarm_by_name() -> None:
-    deploying = (ROOT / "docs" / "deploying.md").read_text(encoding="utf-8")
-
-    for suffix in ALARMS.values():
-        assert f"STACK-{suffix}" in deploying, suffix

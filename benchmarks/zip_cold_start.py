@@ -34,7 +34,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         "--dynamodb", action="store_true", help="the DynamoDB store, against DynamoDB Local"
     )
     parser.add_argument(
+        "--dynamodb-endpoint", help="with --dynamodb: a DynamoDB Local already running there"
+    )
+    parser.add_argument(
         "--sdk-path", type=Path, help="a folder with boto3, after the zip on sys.path"
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -169,11 +172,16 @@ def store(args: argparse.Namespace) -> Iterator[dict[str, str]]:
 
     from triggersqs.storage.dynamodb import create_table
 
-    with dynamodb_local() as endpoint:
-        create_table(dynamodb_client(endpoint), TABLE)
+    with (
+        nullcontext(args.dynamodb_endpoint)
+        if args.dynamodb_endpoint
+        else dynamodb_local() as endpoint
+    ):
+        table = f"{TABLE}-{uuid.uuid4().hex[:8]}"
+        create_table(dynamodb_client(endpoint), table)
         yield {
             "TRIGGERSQS_STORE": "dynamodb",
-            "TRIGGERSQS_DYNAMODB_TABLE": TABLE,
+            "TRIGGERSQS_DYNAMODB_TABLE": table,
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "test",

@@ -222,10 +222,11 @@ def test_the_handler_stores_a_batch_in_dynamodb_with_the_sdk_the_zip_bundles(
     assert item["Item"]["command"] == {"S": "SetStatus"}
 
 
-@pytest.mark.parametrize("store", [[], ["--dynamodb"]], ids=["memory", "dynamodb"])
+@pytest.mark.parametrize("dynamodb", [False, True], ids=["memory", "dynamodb"])
 def test_the_cold_start_benchmark_runs_from_the_unpacked_zip(
-    built_zip: Build, store: list[str]
+    built_zip: Build, dynamodb: bool, dynamodb_local_endpoint: str
 ) -> None:
+    store = ["--dynamodb", "--dynamodb-endpoint", dynamodb_local_endpoint] if dynamodb else []
     result = subprocess.run(
         [sys.executable, ZIP_COLD_START, "--zip", built_zip.zip, "--runs", "1", "--json", *store],
         capture_output=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,14 +24,25 @@ BUILD_LAMBDA_ZIP: Final = ROOT / "scripts" / "build-lambda-zip"
 ZIP_COLD_START: Final = ROOT / "benchmarks" / "zip_cold_start.py"
 
 
-def _local_only() -> tuple[str, ...]:
-    found = re.search(r"^LOCAL_ONLY = \(([^)]*)\)", BUILD_LAMBDA_ZIP.read_text(), re.MULTILINE)
-    assert found is not None, "scripts/build-lambda-zip names no LOCAL_ONLY"
+def _build_constant(name: str) -> tuple[str, ...]:
+    """A tuple of strings that scripts/build-lambda-zip defines at its top level."""
+    found = re.search(rf"^{name} = \(([^)]*)\)", BUILD_LAMBDA_ZIP.read_text(), re.MULTILINE)
+    assert found is not None, f"scripts/build-lambda-zip names no {name}"
     return tuple(re.findall(r'"([^"]+)"', found.group(1)))
 
 
-LOCAL_ONLY: Final = _local_only()
+LOCAL_ONLY: Final = _build_constant("LOCAL_ONLY")
 """The packages scripts/build-lambda-zip leaves out of the Lambda artifact."""
+SDK_SERVICES: Final = _build_constant("SDK_SERVICES")
+"""The services whose API models scripts/build-lambda-zip keeps in the zip's botocore."""
+
+
+def locked_version(package: str) -> str:
+    """The version uv.lock pins for ``package``."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    [version] = [entry["version"] for entry in lock["package"] if entry["name"] == package]
+    return str(version)
+
 
 VENV_BIN: Final = Path(sys.executable).parent
 """cfn-lint and hadolint: the project's dev group (scripts/bootstrap)."""
@@ -97,3 +109,31 @@ def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str
         for name, resource in template["Resources"].items()
         if resource["Type"] == kind
     }
+
+
+EXAMPLE_QUEUE_ARN: Final = "arn:aws:sqs:eu-west-1:123456789012:triggersqs-Queue-1A2B3C4D5E6F"
+QUEUE_ARN_VALUE: Final = {"Fn::If": ["CreatesQueue", get_att("Queue", "Arn"), ref("QueueArn")]}
+"""The queue the consumer reads: the one the stack creates, or the QueueArn parameter's."""
+
+
+def allowed(template: dict[str, Any], parameter: str) -> list[int]:
+    """A numeric parameter's allowed values."""
+    return [int(value) for value in template["Parameters"][parameter]["AllowedValues"]]
+
+
+EXISTING_QUEUE: Final = "arn:aws:sqs:eu-west-1:123456789012:orders"
+EXISTING_DEAD_LETTERS: Final = "arn:aws:sqs:eu-west-1:123456789012:orders-dlq"
+QUEUE_KEY: Final = "arn:aws:kms:eu-west-1:123456789012:key/0f6a4c1e-8d0b-4a57-9d2c-2b8e6f1a3c5d"
+EXISTING: Final = {
+    "QueueArn": EXISTING_QUEUE,
+    "DeadLetterQueueArn": EXISTING_DEAD_LETTERS,
+    "QueueKmsKeyArn": QUEUE_KEY,
+}
+"""Parameters of a deployment onto an existing queue, its dead-letter queue and its KMS key."""
+VARIANTS: Final[dict[str, dict[str, str]]] = {
+    "zip, new queue": {},
+    "image, new queue": {"PackageType": "Image"},
+    "zip, existing queue": EXISTING,
+    "image, existing queue": {**EXISTING, "PackageType": "Image"},
+}
+"""The deployments every check covers: each package type, with a new or an existing queue."""

@@ -3,8 +3,9 @@
 cfn-lint 1.54+ checks SAM resources against SAM's own schema only: an unknown property in an SQS
 event, ``Timeout: 3000`` or ``Runtime: python3.99`` in an ``AWS::Serverless::Function`` pass it
 silently. So the template is first expanded by the AWS SAM translator (deploy/expand_template.py,
-the library CloudFormation runs), for each package type, and the expansion is linted too. The
-broken copies prove that this pipeline catches what the SAM shorthand hides.
+the library CloudFormation runs), for each package type, with a queue the stack creates and with
+an existing one, and the expansion is linted too. The broken copies prove that this pipeline
+catches what the SAM shorthand hides.
 
 One fixture runs every tool once (cfn-lint and checkov side by side); the tests read its report.
 """
@@ -20,19 +21,20 @@ from typing import Any
 import pytest
 
 from tests.deploy.support import (
+    EXISTING,
     EXPAND_TEMPLATE,
     IAC_BIN,
     TEMPLATE,
     VENV_BIN,
-    get_att,
-    parse_template,
-    resources_of_type,
     tool,
 )
 
 pytestmark = pytest.mark.slow
 
-PACKAGE_TYPES = ("zip", "image")
+VARIANTS = ("zip", "image", "zip-existing", "image-existing")
+"""Each package type, with a queue the stack creates and with an existing one (and an alarm
+mail, so that the SNS topic is checked too)."""
+EXISTING_DEFAULTS = {**EXISTING, "AlarmEmail": "ops@example.com"}
 # Each copy breaks the template in one way the SAM shorthand hides from cfn-lint; the text says
 # what the failure must mention.
 BROKEN = {
@@ -72,12 +74,25 @@ class LintRun:
         ]
 
 
+def with_default(text: str, parameter: str, value: str) -> str:
+    """The template with another default for an empty-by-default parameter."""
+    old = f'  {parameter}:\n    Type: String\n    Default: ""\n'
+    assert text.count(old) == 1, parameter
+    return text.replace(old, f"  {parameter}:\n    Type: String\n    Default: {value}\n")
+
+
 def write_sources(work: Path) -> dict[str, Path]:
-    """The template for each package type (the parameter's default decides what checkov and
-    cfn-lint evaluate) and one copy per way of breaking it."""
+    """The template for each variant (the parameters' defaults decide what checkov evaluates)
+    and one copy per way of breaking it."""
     text = TEMPLATE.read_text(encoding="utf-8")
-    variants = {"zip": text, "image": text.replace("    Default: Zip\n", "    Default: Image\n")}
-    assert variants["image"] != text
+    image = text.replace("    Default: Zip\n", "    Default: Image\n")
+    assert image != text
+    variants = {"zip": text, "image": image}
+    for kind in ("zip", "image"):
+        existing = variants[kind]
+        for parameter, value in EXISTING_DEFAULTS.items():
+            existing = with_default(existing, parameter, value)
+        variants[f"{kind}-existing"] = existing
     for name, (old, new, _) in BROKEN.items():
         assert text.count(old) >= 1, f"{name}: the template changed; update the broken copy"
         variants[name] = text.replace(old, new, 1)
@@ -104,10 +119,10 @@ def lint_run(tmp_path_factory: pytest.TempPathFactory) -> LintRun:
         timeout=120,
     )
     expanded = {name: out / f"{name}.json" for name in sources if (out / f"{name}.json").exists()}
-    assert set(PACKAGE_TYPES) <= set(expanded), translated.stderr
+    assert set(VARIANTS) <= set(expanded), translated.stderr
     # WHEN cfn-lint reads the templates and the expansions, and checkov the good ones
-    # (cfn-lint weighs every condition, so one SAM copy covers both package types; checkov
-    # follows the parameters' defaults, so it reads the expansion of each.)
+    # (cfn-lint weighs every condition, so one SAM copy covers every variant; checkov follows
+    # the parameters' defaults, so it reads the expansion of each.)
     lint_files = [sources["zip"], *expanded.values()]
     cfn_lint = subprocess.Popen(
         [tool(VENV_BIN / "cfn-lint"), "--format", "json", *lint_files],
@@ -115,7 +130,7 @@ def lint_run(tmp_path_factory: pytest.TempPathFactory) -> LintRun:
         stderr=subprocess.PIPE,
         text=True,
     )
-    scanned = [sources["zip"], *(expanded[kind] for kind in PACKAGE_TYPES)]
+    scanned = [sources["zip"], *(expanded[variant] for variant in VARIANTS)]
     checkov_options = ["--framework", "cloudformation", "--skip-download", "--output", "json"]
     checkov = subprocess.Popen(
         [str(tool(IAC_BIN / "checkov")), *checkov_options, "--file", *map(str, scanned)],
@@ -139,16 +154,16 @@ def lint_run(tmp_path_factory: pytest.TempPathFactory) -> LintRun:
     )
 
 
-@pytest.mark.parametrize("package_type", PACKAGE_TYPES)
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_cfn_lint_passes_on_the_template_and_on_what_cloudformation_receives(
-    lint_run: LintRun, package_type: str
+    lint_run: LintRun, variant: str
 ) -> None:
     # THEN neither the SAM template nor its CloudFormation expansion has a finding
     assert lint_run.cfn_lint_findings(lint_run.sources["zip"]) == []
-    assert lint_run.cfn_lint_findings(lint_run.expanded[package_type]) == []
+    assert lint_run.cfn_lint_findings(lint_run.expanded[variant]) == []
 
 
-def test_checkov_passes_on_the_template_and_on_the_expansion_of_each_package_type(
+def test_checkov_passes_on_the_template_and_on_the_expansion_of_each_variant(
     lint_run: LintRun,
 ) -> None:
     summary = lint_run.checkov["summary"]
@@ -157,10 +172,10 @@ def test_checkov_passes_on_the_template_and_on_the_expansion_of_each_package_typ
 
     assert summary["failed"] == 0, results["failed_checks"]
     assert summary["parsing_errors"] == 0
-    assert scanned == {"zip.yaml", "zip.json", "image.json"}
+    assert scanned == {"zip.yaml", *(f"{variant}.json" for variant in VARIANTS)}
 
 
-def test_checkov_looked_at_the_functions_the_role_the_table_and_the_endpoint(
+def test_checkov_looked_at_the_functions_the_roles_the_table_the_bucket_and_the_endpoint(
     lint_run: LintRun,
 ) -> None:
     passed = {
@@ -168,11 +183,17 @@ def test_checkov_looked_at_the_functions_the_role_the_table_and_the_endpoint(
         for check in lint_run.checkov["results"]["passed_checks"]
     }
 
-    for kind, function in (("zip", "ZipFunction"), ("image", "ImageFunction")):
-        assert ("CKV_AWS_45", f"AWS::Lambda::Function.{function}", f"{kind}.json") in passed
-        assert ("CKV_AWS_258", f"AWS::Lambda::Url.{function}Url", f"{kind}.json") in passed
-        assert ("CKV_AWS_63", "AWS::IAM::Role.FunctionRole", f"{kind}.json") in passed
-        assert ("CKV_AWS_28", "AWS::DynamoDB::Table.Table", f"{kind}.json") in passed
+    for variant in VARIANTS:
+        kind = "Image" if variant.startswith("image") else "Zip"
+        scanned = f"{variant}.json"
+        for function in (f"Consumer{kind}Function", f"Api{kind}Function"):
+            assert ("CKV_AWS_45", f"AWS::Lambda::Function.{function}", scanned) in passed
+        assert ("CKV_AWS_258", f"AWS::Lambda::Url.Api{kind}FunctionUrl", scanned) in passed
+        for role in ("ConsumerRole", "ApiRole"):
+            assert ("CKV_AWS_63", f"AWS::IAM::Role.{role}", scanned) in passed
+        assert ("CKV_AWS_28", "AWS::DynamoDB::Table.Table", scanned) in passed
+        for check in ("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"):
+            assert (check, "AWS::S3::Bucket.BodyBucket", scanned) in passed
 
 
 def test_every_check_checkov_skipped_carries_the_reason_from_the_template(
@@ -196,22 +217,3 @@ def test_the_lint_pipeline_fails_on_a_broken_copy(lint_run: LintRun, broken: str
         # The translator itself refused it, as CloudFormation's transform would.
         errors = [line for line in lint_run.translator_errors.splitlines() if str(source) in line]
         assert any(expected in line for line in errors), lint_run.translator_errors
-
-
-@pytest.mark.parametrize("package_type", PACKAGE_TYPES)
-def test_the_expansion_keeps_the_trigger_and_adds_no_permissions(
-    lint_run: LintRun, package_type: str
-) -> None:
-    expanded = parse_template(lint_run.expanded[package_type].read_text(encoding="utf-8"))
-    mappings = resources_of_type(expanded, "AWS::Lambda::EventSourceMapping")
-    roles = resources_of_type(expanded, "AWS::IAM::Role")
-    functions = resources_of_type(expanded, "AWS::Lambda::Function")
-
-    assert {mapping["Properties"]["FunctionResponseTypes"][0] for mapping in mappings.values()} == {
-        "ReportBatchItemFailures"
-    }
-    assert list(roles) == ["FunctionRole"], "SAM created no role of its own"
-    assert "ManagedPolicyArns" not in roles["FunctionRole"]["Properties"]
-    for function in functions.values():
-        assert function["Properties"]["Role"] == get_att("FunctionRole", "Arn")
-    assert not resources_of_type(expanded, "AWS::Lambda::Permission")

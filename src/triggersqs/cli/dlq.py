@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
     from triggersqs.cli.options import Subparsers
-    from triggersqs.local.dlq import Message, TaskProgress
+    from triggersqs.local.dlq import Message
+    from triggersqs.local.dlq_redrive import RedriveProgress
     from triggersqs.local.sqs_wire import QueueInfo
 
 FALLBACK_NOTE = (
@@ -93,7 +94,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_redrive(args: argparse.Namespace) -> int:
     """Redrive with SQS's move task, or by receive-send-delete; 1 when anything stayed."""
-    from triggersqs.local.dlq import follow_task, start_move_task
+    from triggersqs.local.dlq_redrive import TASK, redrive
 
     sqs, dlq = _open(args, args.queue_url)
     destination = _open(args, args.to)[1] if args.to else None
@@ -101,29 +102,28 @@ def run_redrive(args: argparse.Namespace) -> int:
         raise UsageError("the DLQ and --to must both be FIFO queues, or both standard")
     if args.rate is not None and not 1 <= args.rate <= 500:
         raise UsageError("--rate must be 1..500")
-    if args.max is None:
-        with sqs_errors("starting StartMessageMoveTask"):
-            handle = start_move_task(
-                sqs, dlq, None if destination is None else destination.arn, args.rate
-            )
-        if handle is not None:
-            with sqs_errors("following the move task"):
-                done = follow_task(sqs, dlq, handle, _progress_printer())
-            if done.status != "COMPLETED":
-                raise RedriveError(
-                    f"the move task ended {done.status}"
-                    + (f" ({done.failure})" if done.failure else "")
-                    + f" after moving {done.moved} of {done.to_move}"
-                )
-            print(f"redrove {done.moved} messages from {dlq.url} with StartMessageMoveTask")
-            return 0
-        print(
-            f"this SQS server has no StartMessageMoveTask: falling back to {FALLBACK_NOTE}",
-            file=sys.stderr,
+    with sqs_errors(f"redriving {dlq.url}"):
+        done = redrive(
+            sqs,
+            dlq,
+            destination=destination,
+            rate=args.rate,
+            limit=args.max,
+            report=_progress_printer(args.max),
         )
-    else:
-        print(f"moving at most {args.max} messages by {FALLBACK_NOTE}", file=sys.stderr)
-    return _move_ourselves(sqs, dlq, args.to, args.max)
+    if done.method == TASK:
+        if done.status != "COMPLETED":
+            raise RedriveError(
+                f"the move task ended {done.status}"
+                + (f" ({done.failure})" if done.failure else "")
+                + f" after moving {done.moved} of {done.to_move}"
+            )
+        print(f"redrove {done.moved} messages from {dlq.url} with StartMessageMoveTask")
+        return 0
+    print(f"redrove {done.moved} messages from {dlq.url} by receive-send-delete")
+    for message_id, why in done.left.items():
+        print(f"  left in the DLQ: {message_id}: {why}", file=sys.stderr)
+    return 1 if done.left else 0
 
 
 def run_purge(args: argparse.Namespace) -> int:
@@ -139,23 +139,6 @@ def run_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _move_ourselves(sqs: SQSClient, dlq: QueueInfo, to_url: str | None, limit: int | None) -> int:
-    from triggersqs.local.dlq_move import move_messages
-
-    with sqs_errors(f"redriving {dlq.url}"):
-        report = move_messages(
-            sqs,
-            dlq,
-            to_url=to_url,
-            limit=limit,
-            report=lambda n: print(f"moved {n}", file=sys.stderr),
-        )
-    print(f"redrove {report.moved} messages from {dlq.url} by receive-send-delete")
-    for message_id, why in report.left.items():
-        print(f"  left in the DLQ: {message_id}: {why}", file=sys.stderr)
-    return 1 if report.left else 0
-
-
 def _open(args: argparse.Namespace, url: str) -> tuple[SQSClient, QueueInfo]:
     from triggersqs.local.sqs_client import open_queue
 
@@ -163,9 +146,27 @@ def _open(args: argparse.Namespace, url: str) -> tuple[SQSClient, QueueInfo]:
     return sqs, open_queue(sqs, url)
 
 
-def _progress_printer() -> Any:  # noqa: ANN401 - a callable of TaskProgress
-    def show(progress: TaskProgress) -> None:
-        print(f"{progress.status}: moved {progress.moved} of {progress.to_move}", file=sys.stderr)
+def _progress_printer(limit: int | None) -> Any:  # noqa: ANN401 - a callable of RedriveProgress
+    from triggersqs.local.dlq_redrive import TASK
+
+    announced = False
+
+    def show(progress: RedriveProgress) -> None:
+        nonlocal announced
+        if progress.method == TASK:
+            print(
+                f"{progress.status}: moved {progress.moved} of {progress.to_move}", file=sys.stderr
+            )
+        elif not announced:
+            announced = True
+            print(
+                f"this SQS server has no StartMessageMoveTask: falling back to {FALLBACK_NOTE}"
+                if progress.fell_back
+                else f"moving at most {limit} messages by {FALLBACK_NOTE}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"moved {progress.moved}", file=sys.stderr)
 
     return show
 

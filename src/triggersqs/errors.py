@@ -10,6 +10,7 @@ TriggerSqsError
 ├── ApiError                    the HTTP API could not be reached or refused a request
 ├── SqsError                    SQS refused or failed a request of a command (dlq, replay, ...)
 ├── RedriveError                a DLQ redrive did not complete (task failed or cancelled, or left)
+│   └── RedriveBusyError            a redrive is running already (the console runs one at a time)
 ├── ReplayError                 a replay was refused, or sent but its mark not written
 └── StorageError                the store refused or failed an operation
     └── StorageUnavailableError     the store cannot be reached now; retrying later may work
@@ -60,6 +61,11 @@ class SqsError(TriggerSqsError):
 
 class RedriveError(TriggerSqsError):
     """A redrive did not complete: a move task failed or was cancelled, or a message stayed."""
+
+
+class RedriveBusyError(RedriveError):
+    """A redrive is running: one at a time, and the DLQ is not peeked at meanwhile (a peeked
+    message is invisible for a moment, and the move task would miss it)."""
 
 
 class ReplayError(TriggerSqsError):

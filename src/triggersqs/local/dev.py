@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from triggersqs.bootstrap import build_runtime
 from triggersqs.errors import ConfigurationError
+from triggersqs.local.console import Console, add_console
+from triggersqs.local.console.queues import QueueWatch
+from triggersqs.local.console.tally import OutcomeTally
 from triggersqs.local.embedded_sqs import LOOPBACK, embedded_sqs
 from triggersqs.local.poller import PollerSettings
 from triggersqs.local.sqs_client import DEFAULT_REGION, SqsEndpoint, open_queue, region_of_environ
@@ -92,6 +95,7 @@ def banner(queue_url: str, dlq_url: str, api_url: str, endpoint: str, region: st
             f"  queue        : {queue_url}",
             f"  dead letters : {dlq_url}  (after {MAX_RECEIVE_COUNT} failed receives)",
             f"  HTTP API     : {api_url}/records   (docs: {api_url}/docs)",
+            f"  console      : {api_url}/   (in a browser)",
             "",
             "Send a message:",
             f"  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test {aws}",
@@ -118,10 +122,14 @@ def run_dev(
         # Accept only this stack's queue unless the settings name others.
         if not settings.queue_arns:
             settings = replace(settings, queue_arns=(queue.arn,))
-        runtime = build_runtime(settings)
+        tally = OutcomeTally()
+        runtime = build_runtime(settings, observer=tally)
+        watch = QueueWatch(sqs_endpoint.client, queue, open_queue(sqs, dlq_url))
+        app = runtime.http_app()
+        add_console(app, Console("dev", tally=tally, queues=watch), api_key=settings.api_key)
         api = uvicorn.Server(
             uvicorn.Config(
-                runtime.http_app(),
+                app,
                 host=LOOPBACK,
                 port=options.api_port,
                 log_level="warning",

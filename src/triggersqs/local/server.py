@@ -10,6 +10,7 @@ from uvicorn.supervisors import Multiprocess
 
 from triggersqs.bootstrap import build_app, build_store, settings_from_environ
 from triggersqs.errors import TriggerSqsError
+from triggersqs.local.console import Console, add_console
 from triggersqs.local.http_metrics import add_metrics
 from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
@@ -25,6 +26,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
     try:
         app = build_app(settings, store)
         add_metrics(app, api_key=settings.api_key)
+        add_console(app, Console("serve"), api_key=settings.api_key)
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         store.close()
@@ -36,6 +38,7 @@ def worker_app() -> FastAPI:
     configure_logging(settings.log_level)
     app = build_app(settings, build_store(settings))
     add_metrics(app, api_key=settings.api_key)  # each process counts its own requests
+    add_console(app, Console("serve"), api_key=settings.api_key)
     return app
 
 

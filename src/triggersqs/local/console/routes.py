@@ -23,6 +23,7 @@ STATIC: Final = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/console/console.js": ("console.js", "text/javascript; charset=utf-8"),
     "/console/console.css": ("console.css", "text/css; charset=utf-8"),
+    "/console/favicon.svg": ("favicon.svg", "image/svg+xml"),
 }
 PAGE_HEADERS: Final = {
     # Only this server's own script, styles and API; never framed (the redrive button cannot

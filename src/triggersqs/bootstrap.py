@@ -135,5 +135,5 @@ def build_app(settings: Settings, store: MessageStore) -> FastAPI:
     """The HTTP API over ``store`` (imports FastAPI, so only HTTP paths call it)."""
     from triggersqs.api import create_app
 
-    service = RecordService(store, settings.store, cursor_secret=settings.api_key or "")
+    service = RecordService(store, settings.store)
     return create_app(service, api_key=settings.api_key)

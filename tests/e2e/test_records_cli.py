@@ -20,7 +20,7 @@ from triggersqs.core.records import us_from_utc
 from triggersqs.settings import Settings
 from triggersqs.storage.sqlite import SqliteStore
 
-API_KEY = "records-cli-key-0123456789"
+API_KEY = "records-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
 T0 = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
 
 

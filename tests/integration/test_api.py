@@ -32,7 +32,7 @@ from triggersqs.core.service import RecordService
 from triggersqs.storage.memory import MemoryStore
 from triggersqs.storage.sqlite import SqliteStore
 
-API_KEY = "test-api-key-0123456789"
+API_KEY = "test-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
 T0 = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
 BIG_NOTE = "«größe»" * 1500  # well over 4 KiB in UTF-8
 DATA_PATHS = ["/records", "/records/{message_id}", "/rejected", "/rejected/{message_id}"]

@@ -103,3 +103,15 @@ def test_dev_names_its_region_and_prints_a_command_that_sends_a_message(tmp_path
         (record,) = stack.all_records()
         assert record["queue_arn"].startswith("arn:aws:sqs:eu-west-3:")
         assert record["client_id"] == "c79da7ce8e5e"
+
+
+def test_dev_says_at_start_whether_its_api_is_open(tmp_path: Path) -> None:
+    # GIVEN dev without a key, then with one
+    key = "dev-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
+    for env, open_api in (({}, True), ({"TRIGGERSQS_API_KEY": key}, False)):
+        with dev_stack(tmp_path, env=env) as stack:
+            # THEN one JSON line before the banner says so, without the key
+            lines = [json.loads(x) for x in stack.banner.splitlines() if x.startswith("{")]
+            (said,) = [line for line in lines if "api_open" in line]
+            assert said["api_open"] is open_api
+            assert key not in stack.banner

@@ -25,6 +25,8 @@ from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from fastapi import FastAPI
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -131,9 +133,10 @@ def build_processor(settings: Settings, store: MessageStore) -> BatchProcessor:
     return BatchProcessor(store, policy)
 
 
-def build_app(settings: Settings, store: MessageStore) -> FastAPI:
-    """The HTTP API over ``store`` (imports FastAPI, so only HTTP paths call it)."""
+def build_app(settings: Settings, store: MessageStore, *, pool: Executor | None = None) -> FastAPI:
+    """The HTTP API over ``store`` (imports FastAPI, so only HTTP paths call it); ``pool``: the
+    threads its store queries run in, for a server (api/routes.py)."""
     from triggersqs.api import create_app
 
     service = RecordService(store, settings.store)
-    return create_app(service, api_key=settings.api_key)
+    return create_app(service, api_key=settings.api_key, pool=pool)

@@ -21,7 +21,7 @@ from triggersqs.errors import ConfigurationError
 from triggersqs.local.embedded_sqs import LOOPBACK, embedded_sqs
 from triggersqs.local.limited_http import LimitedConfig
 from triggersqs.local.poller import PollerSettings
-from triggersqs.local.server import announce_access
+from triggersqs.local.server import announce_access, served_app
 from triggersqs.local.sqs_client import DEFAULT_REGION, SqsEndpoint, open_queue, region_of_environ
 from triggersqs.local.worker import start_pollers, stop_on_signals
 from triggersqs.settings import Settings
@@ -123,7 +123,10 @@ def run_dev(
         runtime = build_runtime(settings)
         api = uvicorn.Server(
             LimitedConfig(
-                runtime.http_app(), host=LOOPBACK, port=options.api_port, log_level="warning"
+                served_app(settings, runtime.store),
+                host=LOOPBACK,
+                port=options.api_port,
+                log_level="warning",
             )
         )
         api_thread = threading.Thread(target=api.run, name="http-api", daemon=True)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from triggersqs.bootstrap import build_app, build_store, settings_from_environ
+from triggersqs.core.ports import MessageStore
 from triggersqs.errors import ConfigurationError, TriggerSqsError
 from triggersqs.local.http_limits import DEFAULT_LIMITS, HttpLimits
 from triggersqs.local.limited_http import LimitedConfig
@@ -39,13 +41,31 @@ def serve(
     store = build_store(settings)
     try:
         config = LimitedConfig(
-            build_app(settings, store), host=host, port=port, log_level="warning", limits=limits
+            served_app(settings, store), host=host, port=port, log_level="warning", limits=limits
         )
         import uvicorn
 
         uvicorn.Server(config).run()
     finally:
         store.close()
+
+
+SERVED_THREADS = 4
+"""Threads per process that run store queries for ``serve`` and ``dev`` (a DynamoDB store gets
+as many as its connection pool): the GIL lets one run Python at a time, so more only add SQLite
+connections; a few keep one query's I/O wait from holding the others."""
+
+
+def served_app(settings: Settings, store: MessageStore) -> FastAPI:
+    """The API as ``serve`` and ``dev`` serve it: store queries in a bounded pool of threads,
+    never on the event loop (api/routes.py)."""
+    threads = SERVED_THREADS
+    if settings.store == "dynamodb":
+        from triggersqs.storage.dynamodb import DEFAULT_MAX_WORKERS
+
+        threads = DEFAULT_MAX_WORKERS
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="store-query")
+    return build_app(settings, store, pool=pool)
 
 
 def is_loopback(host: str) -> bool:
@@ -90,7 +110,7 @@ def worker_app() -> FastAPI:
     """The app of one process of ``serve --workers N``: its own store, from the same settings."""
     settings = settings_from_environ()
     configure_logging(settings.log_level)
-    return build_app(settings, build_store(settings))
+    return served_app(settings, build_store(settings))
 
 
 def _serve_in_processes(host: str, port: int, workers: int, limits: HttpLimits) -> None:

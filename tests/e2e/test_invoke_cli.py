@@ -89,7 +89,8 @@ def test_invoke_refuses_an_event_nested_too_deep_with_one_line(tmp_path: Path) -
 def test_invoke_rejects_a_record_whose_body_is_nested_deep_and_stores_the_others(
     tmp_path: Path,
 ) -> None:
-    # GIVEN an SQS event whose second record's body is a list nested 980 deep (as deep as json.loads goes)
+    # GIVEN an SQS event whose second record's body is a list nested 980 deep (json.loads'
+    # own limit is about 1,000)
     valid = json.dumps({"command": "SetStatus", "client_id": "c79da7ce8e5e"})
     event = sqs_event(valid, "placeholder", message_ids=["good-id", "deep-id"])
     text = json.dumps(event).replace('"placeholder"', "[" * 980 + "]" * 980)

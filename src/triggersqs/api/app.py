@@ -1,7 +1,8 @@
 """The FastAPI application, built by :func:`create_app` from a :class:`RecordService`.
 
 The concerns live apart: routes.py (the routes), auth.py (the API key), errors.py (the JSON error
-answers), docs.py (what only the OpenAPI schema shows), render.py and schemas.py (the wire format).
+answers), paths.py (trailing slashes, without a redirect), docs.py (what only the OpenAPI schema
+shows), render.py and schemas.py (the wire format).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from triggersqs import __version__
 from triggersqs.api.auth import bearer_check
 from triggersqs.api.docs import Docs
 from triggersqs.api.errors import add_error_handlers
+from triggersqs.api.paths import WithoutTrailingSlash
 from triggersqs.api.routes import add_data_routes, add_health_routes
 from triggersqs.core.service import RecordService
 
@@ -59,7 +61,9 @@ def _build(
         openapi_url=None if api_key else "/openapi.json",
         docs_url=None if api_key else "/docs",
         redoc_url=None if api_key else "/redoc",
+        redirect_slashes=False,  # paths.py serves /records/ as /records instead
     )
+    app.add_middleware(WithoutTrailingSlash)
     add_error_handlers(app)
     inline = service.store_name not in NETWORK_STORES
     add_health_routes(app, service, inline=inline, docs=docs, pool=pool)

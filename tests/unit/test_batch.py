@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from triggersqs.core.ports import MessageWriter, RecordFilter, SaveStatus
 from triggersqs.core.records import Envelope, Incoming
 from triggersqs.errors import StorageUnavailableError
 from triggersqs.storage.memory import MemoryStore
+from triggersqs.storage.sqlite import SqliteStore
 
 OTHER_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
 OTHER_FIFO_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else.fifo"
@@ -659,3 +661,43 @@ def test_an_empty_batch_is_not_all_failed_and_returns_nothing() -> None:
     assert report.results == []
     assert not report.all_failed
     assert report.response() == {"batchItemFailures": []}
+
+
+# -- message ids that are not valid Unicode ----------------------------------------------------
+
+LONE_SURROGATE_ID = "m-\ud800"
+LITERAL_ESCAPE_ID = "m-\\ud800"  # the six characters a store once turned the surrogate into
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@pytest.mark.parametrize("order", ["surrogate-first", "literal-first"])
+def test_a_lone_surrogate_id_never_collides_with_the_text_of_its_escape(
+    order: str, kind: str, tmp_path: Path
+) -> None:
+    # GIVEN one record whose id holds a lone surrogate (only a hand-made event can carry one)
+    # and one whose id is the literal text of its escape, in either order
+    ids = [LONE_SURROGATE_ID, LITERAL_ESCAPE_ID]
+    if order == "literal-first":
+        ids.reverse()
+    store = MemoryStore() if kind == "memory" else SqliteStore(tmp_path / "ids.db")
+
+    # WHEN they are processed in one batch
+    report = process(*(envelope(message_id=i) for i in ids), store=store)
+
+    # THEN the text id is stored; the surrogate one fails (back to its queue, then the DLQ)
+    # instead of being taken for a duplicate of the other and dropped
+    by_id = {result.message_id: result for result in report.results}
+    assert by_id[LITERAL_ESCAPE_ID].outcome is Outcome.STORED
+    assert by_id[LONE_SURROGATE_ID].outcome is Outcome.FAILED
+    assert "not valid Unicode" in (by_id[LONE_SURROGATE_ID].reason or "")
+    assert store.get_record(LITERAL_ESCAPE_ID) is not None
+
+
+def test_a_lone_surrogate_id_is_not_a_duplicate_of_a_stored_text_id() -> None:
+    store = MemoryStore()
+    process(envelope(message_id=LITERAL_ESCAPE_ID), store=store)
+
+    report = process(envelope(message_id=LONE_SURROGATE_ID), store=store)
+
+    assert outcomes(report) == [Outcome.FAILED]
+    assert_response_follows_aws_rules(report, [envelope(message_id=LONE_SURROGATE_ID)])

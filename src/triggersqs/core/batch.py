@@ -16,7 +16,7 @@ from triggersqs.core.clock import Deadline, Monotonic, expired
 from triggersqs.core.message import Invalid, parse_body
 from triggersqs.core.outcomes import BatchReport, Outcome, RecordResult
 from triggersqs.core.ports import MessageWriter, SaveStatus
-from triggersqs.core.records import Envelope, Incoming, NewRecord, NewRejection
+from triggersqs.core.records import Envelope, Incoming, NewRecord, NewRejection, is_unicode
 from triggersqs.errors import StorageError
 
 logger = logging.getLogger("triggersqs.batch")
@@ -38,6 +38,10 @@ class BatchPolicy:
 
 
 _TIME_UP = "the time budget ran out before this record was processed"
+# Refused, not escaped: escaping made "\ud800" the surrogate and the literal text "\ud800" one
+# id, so the second was dropped as a duplicate of the first. No SQS message id is ever one
+# (SQS makes UUIDs); only a hand-made event carries one, and a failure keeps it, in the DLQ.
+_ID_NOT_UNICODE = "message id is not valid Unicode (an unpaired surrogate): it cannot be a key"
 _FIFO_BLOCKED = "an earlier record of this FIFO batch failed, so this one waits to keep the order"
 
 
@@ -101,6 +105,8 @@ class BatchProcessor:
         if policy.allowed_queues and envelope.queue_arn not in policy.allowed_queues:
             reason = f"queue {envelope.queue_arn or '(none)'} is not in TRIGGERSQS_QUEUE_ARNS"
             return RecordResult(envelope.message_id, Outcome.FAILED, reason, False), None
+        if not is_unicode(envelope.message_id):
+            return RecordResult(envelope.message_id, Outcome.FAILED, _ID_NOT_UNICODE, False), None
         parsed = (
             Invalid(envelope.defect)
             if envelope.defect is not None

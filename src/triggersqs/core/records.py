@@ -123,8 +123,24 @@ def us_from_utc(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode: no unpaired surrogate, so it encodes as UTF-8."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def storable_text(text: str) -> str:
-    """``text`` itself, or with unpaired surrogates escaped when it cannot be encoded as UTF-8."""
+    """``text`` itself, or with unpaired surrogates escaped when it cannot be encoded as UTF-8.
+
+    Not injective (``"\ud800"`` the surrogate and the six characters of its escape give the
+    same text), so it is never used to make a key: a message id that is not valid Unicode is
+    refused instead (core/batch.py), and only bodies, reasons and metadata pass through here.
+    """
     if text.isascii():
         return text
     try:

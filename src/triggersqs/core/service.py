@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from triggersqs.core.pagination import Page, paginate, scope_of
 from triggersqs.core.ports import MessageReader, RecordFilter
-from triggersqs.core.records import StoredRecord, StoredRejection
+from triggersqs.core.records import StoredRecord, StoredRejection, is_unicode
 
 
 class RecordService:
@@ -34,12 +34,12 @@ class RecordService:
         )
 
     def record(self, message_id: str) -> StoredRecord | None:
-        """One whole record."""
-        return self._store.get_record(message_id)
+        """One whole record; none for an id that is not valid Unicode (none is ever stored)."""
+        return self._store.get_record(message_id) if is_unicode(message_id) else None
 
     def rejection(self, message_id: str) -> StoredRejection | None:
-        """One whole rejected message."""
-        return self._store.get_rejection(message_id)
+        """One whole rejected message; none for an id that is not valid Unicode."""
+        return self._store.get_rejection(message_id) if is_unicode(message_id) else None
 
     def check(self) -> None:
         """Raise StorageUnavailableError unless the store answers."""

@@ -31,7 +31,8 @@ class FakeStore:
     (``inner``, to read back), unless told to fail.
 
     ``down``: every save raises StorageUnavailableError. ``fail_at``: the item at that index of
-    a save fails, and under ``ordered`` every later one is not attempted, as the port specifies.
+    a save fails, and under ``ordered`` every later one of its message group is not attempted,
+    as the port specifies.
     """
 
     def __init__(self, *, down: bool = False, fail_at: int | None = None) -> None:
@@ -51,9 +52,19 @@ class FakeStore:
         if self.down:
             raise StorageUnavailableError("the store is down")
         statuses: list[SaveStatus] = []
+        failed_group = (
+            items[self.fail_at].envelope.message_group_id
+            if self.fail_at is not None and self.fail_at < len(items)
+            else None
+        )
         for index, item in enumerate(items):
             if self.fail_at is not None and (
-                index == self.fail_at or (ordered and index > self.fail_at)
+                index == self.fail_at
+                or (
+                    ordered
+                    and index > self.fail_at
+                    and item.envelope.message_group_id == failed_group
+                )
             ):
                 statuses.append(SaveStatus.FAILED)
             else:
@@ -351,7 +362,7 @@ def test_on_a_fifo_queue_every_record_after_the_first_failure_fails() -> None:
     # THEN the first is stored and every record from the failure on is returned, unwritten
     assert outcomes(report) == [Outcome.STORED] + [Outcome.FAILED] * 3
     assert failure_ids(report) == [e.message_id for e in batch[1:]]
-    assert "earlier record of this FIFO batch failed" in (report.results[2].reason or "")
+    assert "earlier record of its message group failed" in (report.results[2].reason or "")
     for later in batch[2:]:
         assert store.get_record(later.message_id) is None
         assert store.get_rejection(later.message_id) is None
@@ -417,6 +428,49 @@ def test_on_a_fifo_queue_the_store_writes_in_order_and_stops_at_its_first_failur
         False,
         False,
         False,
+    ]
+
+
+def test_on_a_fifo_queue_a_failure_holds_back_only_the_later_records_of_its_group() -> None:
+    # GIVEN a FIFO batch mixing groups a and b (AWS documents that one batch can), whose second
+    # record (group a) comes from a queue not allowed
+    policy = BatchPolicy(allowed_queues=frozenset({FIFO_QUEUE_ARN}))
+    batch = [
+        envelope(queue_arn=FIFO_QUEUE_ARN, group="a"),
+        envelope(queue_arn=OTHER_FIFO_QUEUE_ARN, group="a"),
+        envelope(queue_arn=FIFO_QUEUE_ARN, group="b"),
+        envelope(queue_arn=FIFO_QUEUE_ARN, group="a"),
+        envelope(queue_arn=FIFO_QUEUE_ARN, group="b"),
+    ]
+
+    # WHEN it is processed
+    report = process(*batch, policy=policy)
+
+    # THEN group a waits from its failure on; group b moves on
+    assert outcomes(report) == [
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
+    ]
+    assert failure_ids(report) == [batch[1].message_id, batch[3].message_id]
+
+
+def test_on_a_fifo_queue_a_failed_write_holds_back_only_the_later_records_of_its_group() -> None:
+    # GIVEN a store that fails the second item (group a) of a FIFO batch mixing groups
+    store = FakeStore(fail_at=1)
+    groups = ["a", "a", "b", "a", "b"]
+    batch = [envelope(queue_arn=FIFO_QUEUE_ARN, group=group) for group in groups]
+
+    report = process(*batch, store=store)
+
+    assert outcomes(report) == [
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
     ]
 
 

@@ -42,7 +42,12 @@ _TIME_UP = "the time budget ran out before this record was processed"
 # id, so the second was dropped as a duplicate of the first. No SQS message id is ever one
 # (SQS makes UUIDs); only a hand-made event carries one, and a failure keeps it, in the DLQ.
 _ID_NOT_UNICODE = "message id is not valid Unicode (an unpaired surrogate): it cannot be a key"
-_FIFO_BLOCKED = "an earlier record of this FIFO batch failed, so this one waits to keep the order"
+# AWS documents that one FIFO batch can mix message groups: only the failed record's group waits
+# (Powertools' skip_group_on_error), the others move on.
+_FIFO_HELD = (
+    "an earlier record of its message group failed in this FIFO batch, so this one waits to keep"
+    " the group's order"
+)
 
 
 class BatchProcessor:
@@ -73,15 +78,14 @@ class BatchProcessor:
         fifo = any(envelope.queue_arn.endswith(FIFO_SUFFIX) for envelope in envelopes)
         results: list[RecordResult | None] = [None] * len(envelopes)
         pending: list[tuple[int, Incoming]] = []
-        blocked: str | None = None  # once set, every later record fails for this reason
+        time_up = False  # once set, every later record fails
+        held: set[str | None] = set()  # FIFO message groups with a failed record so far
 
         for index, envelope in enumerate(envelopes):
-            if blocked is None and expired(deadline):
-                blocked = _TIME_UP
-            if blocked is not None:
-                results[index] = RecordResult(
-                    envelope.message_id, Outcome.FAILED, blocked, acknowledged=False
-                )
+            time_up = time_up or expired(deadline)
+            if time_up or (fifo and envelope.message_group_id in held):
+                reason = _TIME_UP if time_up else _FIFO_HELD
+                results[index] = RecordResult(envelope.message_id, Outcome.FAILED, reason, False)
                 continue
             result, item = self._examine(envelope)
             if item is not None:
@@ -89,7 +93,7 @@ class BatchProcessor:
             else:
                 results[index] = result
                 if fifo and result is not None and not result.acknowledged:
-                    blocked = _FIFO_BLOCKED
+                    held.add(envelope.message_group_id)
 
         for index, result in self._write(pending, ordered=fifo, deadline=deadline):
             results[index] = result

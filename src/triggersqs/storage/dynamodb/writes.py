@@ -78,11 +78,13 @@ def _write_in_order(
     table: Table, writes: list[tuple[Incoming, int]], deadline: Deadline | None
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    stopped = False
+    held: set[str | None] = set()  # message groups with a failed write: the rest wait
     for item, stamp in writes:
-        outcome = _FAIL if stopped else _attempt(table, item, stamp, deadline)
+        group = item.envelope.message_group_id
+        outcome = _FAIL if group in held else _attempt(table, item, stamp, deadline)
         outcomes.append(outcome)
-        stopped = outcome is _FAIL or isinstance(outcome, StorageError)
+        if outcome is _FAIL or isinstance(outcome, StorageError):
+            held.add(group)
     return outcomes
 
 

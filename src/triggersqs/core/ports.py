@@ -58,7 +58,8 @@ class MessageWriter(Protocol):
         """Write each item unless its message id is already stored; one status per item.
 
         ``ordered``: write in order; once an item fails, the later items of its message group
-        are FAILED without being attempted, as FIFO queues need (other groups go on). ``deadline``: no new write starts once it has expired (on its own clock).
+        are FAILED without being attempted, as FIFO queues need (other groups go on).
+        ``deadline``: no new write starts once it has expired (on its own clock).
         Raises :class:`~triggersqs.errors.StorageError` when nothing could be written; a status of
         STORED is only ever returned for an item that is durably written.
         """

@@ -45,9 +45,15 @@ class RejectionOut(BaseModel):
     sent_at: datetime | None
     stored_at: datetime
     receive_count: int
-    body: str = Field(description="The raw body; in listings cut to its first 4 KiB.")
-    body_bytes: int
+    body: str = Field(
+        description="The raw body, kept up to 256 KiB; in listings cut to its first 4 KiB."
+    )
+    body_bytes: int = Field(description="The size of the whole raw body in UTF-8 bytes.")
     body_truncated: bool
+    body_sha256: str | None = Field(
+        description="The SHA-256 (hex) of the whole raw body's UTF-8 bytes; null for a message"
+        " rejected before triggersqs kept it."
+    )
 
 
 class RejectionPage(BaseModel):

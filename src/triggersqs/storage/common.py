@@ -105,6 +105,7 @@ def stored_rejection(
     reason: str,
     body: str,
     body_bytes: int,
+    body_sha256: str | None = None,
     listed: bool = False,
 ) -> StoredRejection:
     """A rejected message as every store returns it; ``listed``: its body cut to the preview."""
@@ -118,6 +119,7 @@ def stored_rejection(
         body=preview(body) if listed else body,
         body_bytes=body_bytes,
         cursor=cursor,
+        body_sha256=body_sha256,
     )
 
 

@@ -47,7 +47,8 @@ def items_of(item: Incoming, stamp: int) -> tuple[Item, list[Item]]:
     """The main item and the body parts of one message, stored at ``stamp``."""
     envelope = item.envelope
     message_id = storable_text(envelope.message_id)
-    body = storable_text(envelope.body)
+    # A rejection keeps part of its body (records.py), with the whole one's size and digest.
+    body = storable_text(envelope.body) if isinstance(item, NewRecord) else item.body
     head, rest = split_body(body)
     shard = shard_of(message_id)
     kind = KIND_RECORD if isinstance(item, NewRecord) else KIND_REJECTION
@@ -61,7 +62,9 @@ def items_of(item: Incoming, stamp: int) -> tuple[Item, list[Item]]:
         "stored_at": {"N": str(stamp)},
         "receive_count": {"N": str(envelope.receive_count)},
         "body": {"S": head},
-        "body_bytes": {"N": str(utf8_size(body))},
+        "body_bytes": {
+            "N": str(utf8_size(body) if isinstance(item, NewRecord) else item.body_bytes)
+        },
     }
     if rest:
         main["parts"] = {"N": str(len(rest))}
@@ -77,6 +80,7 @@ def items_of(item: Incoming, stamp: int) -> tuple[Item, list[Item]]:
             main["message_group_id"] = {"S": storable_text(envelope.message_group_id)}
     else:
         main["reason"] = {"S": storable_text(item.reason)}
+        main["body_sha256"] = {"S": item.body_sha256}
     parts: list[Item] = [
         {
             "pk": {"S": message_id},
@@ -142,6 +146,7 @@ def rejection_of(main: Item, body: str, *, listed: bool = False) -> StoredReject
         reason=main["reason"].get("S", ""),
         body=body,
         body_bytes=int(main["body_bytes"].get("N", "0")),
+        body_sha256=main["body_sha256"].get("S") if "body_sha256" in main else None,
         listed=listed,
     )
 

@@ -11,7 +11,9 @@ RECORD_COLUMNS: Final = (
     "seq, message_id, command, client_id, queue_arn, sent_at, stored_at, receive_count,"
     " message_group_id"
 )
-REJECTION_COLUMNS: Final = "seq, message_id, queue_arn, sent_at, stored_at, receive_count, reason"
+REJECTION_COLUMNS: Final = (
+    "seq, message_id, queue_arn, sent_at, stored_at, receive_count, reason, body_sha256"
+)
 WHOLE_BODY: Final = "body, body_bytes"
 # Listings read a bounded prefix of each body: at most 4 bytes per character in UTF-8.
 BODY_PREVIEW: Final = f"substr(body, 1, {PREVIEW_BYTES}), body_bytes"
@@ -40,7 +42,7 @@ def record(row: tuple[Any, ...], *, listed: bool = False) -> StoredRecord:
 
 def rejection(row: tuple[Any, ...], *, listed: bool = False) -> StoredRejection:
     """A row of :data:`REJECTION_COLUMNS` and a body column pair; its ``seq`` is the cursor."""
-    seq, message_id, queue_arn, sent_at, stored_at, count, reason, body, size = row
+    seq, message_id, queue_arn, sent_at, stored_at, count, reason, digest, body, size = row
     return stored_rejection(
         cursor=str(seq),
         message_id=message_id,
@@ -51,5 +53,6 @@ def rejection(row: tuple[Any, ...], *, listed: bool = False) -> StoredRejection:
         reason=reason,
         body=body,
         body_bytes=size,
+        body_sha256=digest,
         listed=listed,
     )

@@ -43,7 +43,10 @@ CREATE TABLE IF NOT EXISTS rejected (
 """
 
 
-MIGRATIONS: Final[tuple[str, ...]] = ()
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: the SHA-256 of a rejected body, kept beside its size when the body is kept only in part
+    "ALTER TABLE rejected ADD COLUMN body_sha256 TEXT",
+)
 """Append only: the step at index ``n`` takes a file from version ``n`` to ``n + 1``. Each step is
 one SQL statement (``ALTER TABLE ... ADD COLUMN``, ``CREATE INDEX``...)."""
 

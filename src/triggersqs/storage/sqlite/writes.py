@@ -19,7 +19,7 @@ _INSERT: Final = {
     " receive_count, command, client_id, message_group_id, body, body_bytes)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "rejected": "INSERT OR IGNORE INTO rejected (message_id, queue_arn, sent_at, stored_at,"
-    " receive_count, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    " receive_count, reason, body, body_bytes, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
 
 
@@ -51,7 +51,6 @@ def _write(conn: sqlite3.Connection, items: Sequence[Incoming], stored_at: int) 
             continue
         seen.add(message_id)
         statuses.append(SaveStatus.STORED)
-        body = storable_text(envelope.body)
         common = (
             message_id,
             storable_text(envelope.queue_arn),
@@ -61,6 +60,7 @@ def _write(conn: sqlite3.Connection, items: Sequence[Incoming], stored_at: int) 
         )
         if isinstance(item, NewRecord):
             group = envelope.message_group_id
+            body = storable_text(envelope.body)
             row = (
                 *common,
                 item.command,
@@ -71,7 +71,8 @@ def _write(conn: sqlite3.Connection, items: Sequence[Incoming], stored_at: int) 
             )
             rows["records"].append((index, row))
         else:
-            rows["rejected"].append((index, (*common, item.reason, body, utf8_size(body))))
+            rejected = (*common, item.reason, item.body, item.body_bytes, item.body_sha256)
+            rows["rejected"].append((index, rejected))
     for table, other in (("records", "rejected"), ("rejected", "records")):
         for index in _insert(conn, table, other, rows[table]):
             statuses[index] = SaveStatus.DUPLICATE

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.stack import AWS_CLI, CREDENTIALS, body, clean_env, dev_stack, send_bodies, wait_for
@@ -115,3 +116,16 @@ def test_dev_says_at_start_whether_its_api_is_open(tmp_path: Path) -> None:
             (said,) = [line for line in lines if "api_open" in line]
             assert said["api_open"] is open_api
             assert key not in stack.banner
+
+
+def test_dev_api_answers_only_requests_to_a_loopback_host_name(tmp_path: Path) -> None:
+    # GIVEN dev without a key; a DNS-rebinding page reaches it under its own host name
+    with dev_stack(tmp_path) as stack:
+        port = stack.api_url.rsplit(":", 1)[1]
+        rebound = httpx.get(f"{stack.api_url}/records", headers={"Host": f"evil.example:{port}"})
+        direct = httpx.get(f"{stack.api_url}/records", headers={"Host": f"localhost:{port}"})
+
+    # THEN the rebound request is refused, and the developer's own ones are served
+    assert rebound.status_code == 403
+    assert rebound.json()["message"]
+    assert direct.status_code == 200

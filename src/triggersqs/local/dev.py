@@ -20,6 +20,7 @@ from triggersqs.bootstrap import build_runtime
 from triggersqs.errors import ConfigurationError
 from triggersqs.local.embedded_sqs import LOOPBACK, embedded_sqs
 from triggersqs.local.limited_http import LimitedConfig
+from triggersqs.local.loopback import LoopbackHostOnly
 from triggersqs.local.poller import PollerSettings
 from triggersqs.local.server import announce_access, served_app
 from triggersqs.local.sqs_client import DEFAULT_REGION, SqsEndpoint, open_queue, region_of_environ
@@ -123,7 +124,7 @@ def run_dev(
         runtime = build_runtime(settings)
         api = uvicorn.Server(
             LimitedConfig(
-                served_app(settings, runtime.store),
+                LoopbackHostOnly(served_app(settings, runtime.store)),
                 host=LOOPBACK,
                 port=options.api_port,
                 log_level="warning",

@@ -17,15 +17,15 @@ SDKs and the AWS CLI send none of those headers and name SQS in their signature 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+from triggersqs.local.loopback import is_loopback_host
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _MANAGEMENT_PATHS: Final = ("/moto-api", "/latest/", "/favicon.ico")
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.", "ip6-localhost"})
 
 
 class SqsOnly:
@@ -60,22 +60,11 @@ def _refusal(environ: dict[str, Any]) -> tuple[str, str] | None:
     fetch_site = environ.get("HTTP_SEC_FETCH_SITE")
     if "HTTP_ORIGIN" in environ or (fetch_site is not None and fetch_site != "none"):
         return "403 Forbidden", "requests from web pages are refused"
-    if not _is_loopback_host(str(environ.get("HTTP_HOST", ""))):
+    if not is_loopback_host(str(environ.get("HTTP_HOST", ""))):
         return "403 Forbidden", "only loopback host names are served"
     if not _names_sqs(environ):
         return "403 Forbidden", "this server serves the SQS API only"
     return None
-
-
-def _is_loopback_host(host: str) -> bool:
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]" in host else host
-    name = name.strip("[]").lower()
-    if name in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _names_sqs(environ: dict[str, Any]) -> bool:

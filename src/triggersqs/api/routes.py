@@ -206,7 +206,8 @@ def add_data_routes(
         tags=tags,
     )
     def get_rejected(message_id: str) -> Response:
-        """One rejected message, with its whole raw body."""
+        """One rejected message, with its kept raw body (up to 256 KiB) and the whole one's size
+        and SHA-256."""
         rejection = service.rejection(message_id)
         if rejection is None:
             raise HTTPException(404, f"no rejected message with message id {message_id!r}")

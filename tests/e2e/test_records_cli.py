@@ -238,7 +238,7 @@ def reply(handler: BaseHTTPRequestHandler, status: int, body: object, **headers:
     handler.wfile.write(data)
 
 
-EMPTY_PAGE = {"messages": {}, "next_cursor": None}
+EMPTY_PAGE: dict[str, object] = {"messages": {}, "next_cursor": None}
 
 
 def test_records_does_not_send_the_api_key_on_to_another_origin_after_a_redirect() -> None:

@@ -35,7 +35,7 @@ def serving(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> It
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_answering(f"{url}/healthcheck", process)  # type: ignore[arg-type]
+            wait_until_answering(f"{url}/healthcheck", process)
             yield url
         finally:
             process.terminate()

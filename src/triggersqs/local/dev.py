@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING, TextIO
 from triggersqs.bootstrap import build_runtime
 from triggersqs.errors import ConfigurationError
 from triggersqs.local.embedded_sqs import LOOPBACK, embedded_sqs
+from triggersqs.local.limited_http import LimitedConfig
+from triggersqs.local.loopback import LoopbackHostOnly
 from triggersqs.local.poller import PollerSettings
+from triggersqs.local.server import announce_access, served_app
 from triggersqs.local.sqs_client import DEFAULT_REGION, SqsEndpoint, open_queue, region_of_environ
 from triggersqs.local.worker import start_pollers, stop_on_signals
 from triggersqs.settings import Settings
@@ -120,8 +123,8 @@ def run_dev(
             settings = replace(settings, queue_arns=(queue.arn,))
         runtime = build_runtime(settings)
         api = uvicorn.Server(
-            uvicorn.Config(
-                runtime.http_app(),
+            LimitedConfig(
+                LoopbackHostOnly(served_app(settings, runtime.store)),
                 host=LOOPBACK,
                 port=options.api_port,
                 log_level="warning",
@@ -152,6 +155,7 @@ def run_dev(
                 stop.set()
                 raise ConfigurationError(f"the HTTP API could not start on port {options.api_port}")
             api_url = f"http://{LOOPBACK}:{options.api_port}"
+            announce_access(settings.api_key, f"{LOOPBACK}:{options.api_port}")
             out.write(banner(queue_url, dlq_url, api_url, endpoint, region))
             out.flush()
             while not stop.wait(0.2):

@@ -4,6 +4,10 @@
 from another process: ``wrk`` (one thread, keep-alive connections) when it is installed, else a
 Python load generator (processes of threads, each with one keep-alive ``http.client``
 connection). Server and load generator share this machine's cores, as the table says.
+
+A last row per setup is ``/healthcheck`` while 4 clients loop ``GET /records?limit=1000``: how
+long the liveness check waits behind heavy store queries (issue 11: SQLite queries once ran on
+the event loop and held it).
 """
 
 from __future__ import annotations
@@ -189,6 +193,34 @@ def load_with_python(
     }
 
 
+HEAVY_PATH = "/records?limit=1000"
+HEAVY_CLIENTS = 4
+
+
+def healthcheck_under_load(url: str, seconds: float) -> dict[str, Any]:
+    """``/healthcheck`` latencies from one client while 4 others loop the 1000-record page."""
+    background: dict[str, Any] = {}
+    loader = threading.Thread(
+        target=lambda: background.update(
+            load_with_python(url + HEAVY_PATH, HEAVY_CLIENTS, seconds + 1, processes=1)
+        )
+    )
+    loader.start()
+    time.sleep(1.0)  # the heavy clients are connected and looping
+    result = python_loadgen(url + "/healthcheck", 1, seconds)
+    loader.join()
+    latencies = result["latencies"]
+    return {
+        "tool": f"1 client beside {HEAVY_CLIENTS} looping GET {HEAVY_PATH}",
+        "rps": result["count"] / result["seconds"],
+        "p50_ms": median(latencies) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000,
+        "errors": result["errors"] + background.get("errors", 0),
+        "heavy_rps": background.get("rps", 0.0),
+    }
+
+
 def run(
     db: Path,
     *,
@@ -215,6 +247,9 @@ def run(
                     load_with_python(target, connections, warm)
                     result = load_with_python(target, connections, seconds)
                 rows.append({"workers": count, "request": label, **result})
+            loaded = healthcheck_under_load(url, seconds)
+            label = f"GET /healthcheck under load (max {loaded['max_ms']:.0f} ms)"
+            rows.append({"workers": count, "request": label, **loaded})
     table = Table(
         "served",
         f"4. Served API: `triggersqs serve` at {_records(db):,} stored records",
@@ -241,12 +276,21 @@ def run(
             ]
         )
     page_rows = [r for r in rows if r["request"].startswith("GET /records")]
-    table.data = {"rows": rows, "best_page_rps": max(r["rps"] for r in page_rows)}
+    loaded_rows = [r for r in rows if "under load" in r["request"]]
+    table.data = {
+        "rows": rows,
+        "best_page_rps": max(r["rps"] for r in page_rows),
+        "healthcheck_under_load_p50_ms": max(r["p50_ms"] for r in loaded_rows),
+        "healthcheck_under_load_max_ms": max(r["max_ms"] for r in loaded_rows),
+    }
     table.notes = [
         f"{connections} keep-alive connections for {seconds:.0f} s after a warm-up; server and"
         f" load generator share this machine's {os.cpu_count()} cores.",
         f"The page is the first 100 of {_records(db):,} records (SQLite), rendered per request:"
         " no cache.",
+        f"Under load: one client asks /healthcheck in a loop while {HEAVY_CLIENTS} Python"
+        f" clients loop GET {HEAVY_PATH}; its p50/p99 (and max) say how long the liveness check"
+        " waits behind store queries.",
     ]
     return table
 

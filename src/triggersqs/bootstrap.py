@@ -27,6 +27,8 @@ from triggersqs.logs import configure_logging
 from triggersqs.settings import Settings
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from boto3.session import Session
     from fastapi import FastAPI
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -235,9 +237,10 @@ def build_processor(
     return BatchProcessor(store, policy, observer=observer)
 
 
-def build_app(settings: Settings, store: MessageStore) -> FastAPI:
-    """The HTTP API over ``store`` (imports FastAPI, so only HTTP paths call it)."""
+def build_app(settings: Settings, store: MessageStore, *, pool: Executor | None = None) -> FastAPI:
+    """The HTTP API over ``store`` (imports FastAPI, so only HTTP paths call it); ``pool``: the
+    threads its store queries run in, for a server (api/routes.py)."""
     from triggersqs.api import create_app
 
-    service = RecordService(store, settings.store, cursor_secret=settings.api_key or "")
-    return create_app(service, api_key=settings.api_key)
+    service = RecordService(store, settings.store)
+    return create_app(service, api_key=settings.api_key, pool=pool)

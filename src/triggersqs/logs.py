@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from contextvars import ContextVar
-from typing import TextIO
+from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -13,6 +14,14 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 """The id of the Lambda invocation (or poller batch) being handled, added to every line."""
 
 _HANDLER_NAME = "triggersqs-json"
+# Line breaks that JSON leaves raw: a log reader (or a terminal) that splits on them would cut
+# one record in two, and text from a message could then pose as a log line of its own.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
+
+
+def _dumps(value: Any, **options: Any) -> str:  # noqa: ANN401 - json.dumps's signature
+    """``json.dumps``, with U+2028, U+2029 and U+0085 escaped (non-ASCII text stays as it is)."""
+    return json.dumps(value, **options).translate(_LINE_BREAKS)
 
 
 class _RequestIdFilter(logging.Filter):
@@ -39,6 +48,7 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None
             rename_fields={"levelname": "level", "name": "logger"},
             timestamp=True,
             json_ensure_ascii=False,
+            json_serializer=_dumps,
         )
     )
     handler.addFilter(_RequestIdFilter())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,13 @@ from tests.support.clock import FakeClock
 from tests.support.factories import QUEUE_ARN, SENT_AT_MS, body, new_id, new_record, new_rejection
 from triggersqs.core.clock import Deadline
 from triggersqs.core.ports import MessageStore, RecordFilter, SaveStatus
-from triggersqs.core.records import PREVIEW_BYTES, Incoming, StoredRecord, utf8_size
+from triggersqs.core.records import (
+    MAX_KEPT_REJECTED_BODY_BYTES,
+    PREVIEW_BYTES,
+    Incoming,
+    StoredRecord,
+    utf8_size,
+)
 from triggersqs.errors import InvalidCursorError
 
 T0_US = 1_764_000_000_000_000  # 2025-11-24T16:00:00Z
@@ -387,3 +394,40 @@ def test_sent_at_is_empty_when_sqs_did_not_say(store: MessageStore) -> None:
     got = store.get_record(item.envelope.message_id)
     assert got is not None
     assert got.sent_at is None
+
+
+# -- rejected bodies: kept up to a cap, with their full size and digest (issue 11) ---------------
+
+
+def test_a_rejected_body_over_the_cap_is_kept_up_to_it_with_its_full_size_and_sha256(
+    store: MessageStore,
+) -> None:
+    # GIVEN a 5 MB garbage body (only a hand-made event can carry one past SQS's 1 MiB)
+    garbage = "\x00garbage\x1b" * 500_000
+    item = new_rejection(garbage)
+
+    store.save([item])
+
+    # THEN its first MAX_KEPT_REJECTED_BODY_BYTES are kept, beside its whole size and digest
+    got = store.get_rejection(item.envelope.message_id)
+    assert got is not None
+    assert got.body == garbage[:MAX_KEPT_REJECTED_BODY_BYTES]
+    assert got.body_bytes == len(garbage)
+    assert got.body_sha256 == hashlib.sha256(garbage.encode()).hexdigest()
+    (listed,) = store.list_rejections(after=None, limit=10).items
+    assert (listed.body_bytes, listed.body_sha256) == (got.body_bytes, got.body_sha256)
+
+
+def test_a_rejected_body_within_the_cap_is_kept_whole_with_its_sha256(
+    store: MessageStore,
+) -> None:
+    text = "ünïcode, not JSON " * 100
+    item = new_rejection(text)
+
+    store.save([item])
+
+    got = store.get_rejection(item.envelope.message_id)
+    assert got is not None
+    assert got.body == text
+    assert got.body_bytes == len(text.encode())
+    assert got.body_sha256 == hashlib.sha256(text.encode()).hexdigest()

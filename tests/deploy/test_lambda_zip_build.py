@@ -33,7 +33,11 @@ pytestmark = pytest.mark.slow
 
 MACHINE = {"arm64": "aarch64", "x86_64": "x86_64"}
 """The processor names in extension modules' file names, by Lambda architecture."""
-CLIENT_CALL = re.compile(r"""\.client\(\s*["']([a-z0-9-]+)["']""")
+# A client is made by boto3 (``.client("s3")``) or by the composition root's helpers, which
+# take the service name as their first string argument (bootstrap.py).
+CLIENT_CALL = re.compile(
+    r"""(?:\.client|build_aws_clients|_aws_client)\((?:[^()"']*?,\s*)?["']([a-z0-9-]+)["']"""
+)
 
 
 def dist_info_versions(build: Build) -> dict[str, str]:

@@ -6,10 +6,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.support.servers import AWS_CLI, CREDENTIALS, clean_env
 from tests.support.sqs import send_bodies
-from tests.support.stack import AWS_CLI, CREDENTIALS, body, clean_env, dev_stack
+from tests.support.stack import body, dev_stack
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -109,3 +111,28 @@ def test_dev_names_its_region_and_prints_a_command_that_sends_a_message(tmp_path
         (record,) = stack.all_records()
         assert record["queue_arn"].startswith("arn:aws:sqs:eu-west-3:")
         assert record["client_id"] == "c79da7ce8e5e"
+
+
+def test_dev_says_at_start_whether_its_api_is_open(tmp_path: Path) -> None:
+    # GIVEN dev without a key, then with one
+    key = "dev-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
+    for env, open_api in (({}, True), ({"TRIGGERSQS_API_KEY": key}, False)):
+        with dev_stack(tmp_path, env=env) as stack:
+            # THEN one JSON line before the banner says so, without the key
+            lines = [json.loads(x) for x in stack.banner.splitlines() if x.startswith("{")]
+            (said,) = [line for line in lines if "api_open" in line]
+            assert said["api_open"] is open_api
+            assert key not in stack.banner
+
+
+def test_dev_api_answers_only_requests_to_a_loopback_host_name(tmp_path: Path) -> None:
+    # GIVEN dev without a key; a DNS-rebinding page reaches it under its own host name
+    with dev_stack(tmp_path) as stack:
+        port = stack.api_url.rsplit(":", 1)[1]
+        rebound = httpx.get(f"{stack.api_url}/records", headers={"Host": f"evil.example:{port}"})
+        direct = httpx.get(f"{stack.api_url}/records", headers={"Host": f"localhost:{port}"})
+
+    # THEN the rebound request is refused, and the developer's own ones are served
+    assert rebound.status_code == 403
+    assert rebound.json()["message"]
+    assert direct.status_code == 200

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.factories import body, sqs_event, sqs_record
-from tests.support.servers import dynamodb_client
-from tests.support.stack import CREDENTIALS, run_triggersqs
+from tests.support.servers import CREDENTIALS, dynamodb_client
+from tests.support.stack import run_triggersqs
 
 pytestmark = pytest.mark.slow
 

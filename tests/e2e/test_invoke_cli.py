@@ -71,3 +71,34 @@ def test_invoke_refuses_a_missing_file_with_one_clear_line(tmp_path: Path) -> No
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("triggersqs: ")
     assert str(path) in done.stderr
+
+
+def test_invoke_refuses_an_event_nested_too_deep_with_one_line(tmp_path: Path) -> None:
+    # GIVEN a file of 100,000 nested "[" (as a fuzzer or an attacker writes one)
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000, encoding="utf-8")
+    # WHEN it is invoked
+    done = invoke(path)
+    # THEN it exits 2 with one line naming the file, and no traceback
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"triggersqs: {path} ")
+
+
+def test_invoke_rejects_a_record_whose_body_is_nested_deep_and_stores_the_others(
+    tmp_path: Path,
+) -> None:
+    # GIVEN an SQS event whose second record's body is a list nested 980 deep (json.loads'
+    # own limit is about 1,000)
+    valid = json.dumps({"command": "SetStatus", "client_id": "c79da7ce8e5e"})
+    event = sqs_event(valid, "placeholder", message_ids=["good-id", "deep-id"])
+    text = json.dumps(event).replace('"placeholder"', "[" * 980 + "]" * 980)
+    path = tmp_path / "event.json"
+    path.write_text(text, encoding="utf-8")
+    # WHEN it is invoked
+    done = invoke(path)
+    # THEN both are acknowledged: one stored, one rejected for its body
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"batchItemFailures": []}
+    assert "body must be a string" in done.stderr

@@ -5,9 +5,12 @@ key, and the failures it reports."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,7 +23,7 @@ from triggersqs.core.records import us_from_utc
 from triggersqs.settings import Settings
 from triggersqs.storage.sqlite import SqliteStore
 
-API_KEY = "records-cli-key-0123456789"
+API_KEY = "records-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
 T0 = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
 
 
@@ -188,3 +191,95 @@ def test_records_reports_an_unreachable_api_clearly() -> None:
     assert done.stderr.startswith(f"triggersqs: cannot reach the API at {url}")
     assert done.stderr.count("\n") == 1
     assert done.stdout == ""
+
+
+# -- a hostile or moved API ------------------------------------------------------------------------
+
+
+@dataclass
+class Seen:
+    """What a scripted HTTP server received, and what it answers."""
+
+    answer: Callable[[BaseHTTPRequestHandler], None]
+    headers: list[dict[str, str]] = field(default_factory=list)
+
+
+@contextmanager
+def scripted_server(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[tuple[str, Seen]]:
+    """An HTTP server on loopback that records each request's headers and lets ``answer`` reply."""
+    seen = Seen(answer)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.headers.append(dict(self.headers.items()))
+            seen.answer(self)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def reply(handler: BaseHTTPRequestHandler, status: int, body: object, **headers: str) -> None:
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    for name, value in {"Content-Type": "application/json", **headers}.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+EMPTY_PAGE: dict[str, object] = {"messages": {}, "next_cursor": None}
+
+
+def test_records_does_not_send_the_api_key_on_to_another_origin_after_a_redirect() -> None:
+    # GIVEN an API that redirects to another origin (another port is another origin)
+    with scripted_server(lambda h: reply(h, 200, EMPTY_PAGE)) as (elsewhere, there):
+        redirect = lambda h: reply(h, 302, {}, Location=f"{elsewhere}/records")  # noqa: E731
+        with scripted_server(redirect) as (url, here):
+            # WHEN records are listed with the key
+            done = run_triggersqs("records", "--api-url", url, env={"TRIGGERSQS_API_KEY": API_KEY})
+
+    # THEN the key went to the API asked, never to the other origin
+    assert done.returncode == 0, done.stderr
+    assert here.headers[0]["Authorization"] == f"Bearer {API_KEY}"
+    assert len(there.headers) == 1
+    assert "Authorization" not in there.headers[0]
+
+
+def test_records_keeps_the_api_key_on_a_redirect_within_the_same_origin() -> None:
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        if handler.path.startswith("/records"):
+            reply(handler, 301, {}, Location="/v2/records?limit=20")
+        else:
+            reply(handler, 200, EMPTY_PAGE)
+
+    with scripted_server(answer) as (url, seen):
+        done = run_triggersqs("records", "--api-url", url, env={"TRIGGERSQS_API_KEY": API_KEY})
+
+    assert done.returncode == 0, done.stderr
+    assert [h.get("Authorization") for h in seen.headers] == [f"Bearer {API_KEY}"] * 2
+
+
+def test_records_prints_a_hostile_api_error_message_without_its_control_characters() -> None:
+    # GIVEN an API whose error message would retitle and clear the operator's terminal
+    message = "\x1b]0;pwned\x07\x1b[2J\rall good\u202e"
+    with scripted_server(lambda h: reply(h, 404, {"message": message})) as (url, _):
+        done = run_triggersqs("records", "--api-url", url)
+
+    # THEN the one line on stderr shows them as escapes
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert "\x1b" not in done.stderr
+    assert "\r" not in done.stderr
+    assert "\u202e" not in done.stderr
+    assert "\\x1b]0;pwned" in done.stderr

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.servers import clean_env
 from tests.support.sqs import send_bodies
-from tests.support.stack import TRIGGERSQS, body, clean_env, dev_stack, worker
+from tests.support.stack import TRIGGERSQS, body, dev_stack, worker
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow

@@ -33,7 +33,7 @@ from triggersqs.core.service import RecordService
 from triggersqs.storage.memory import MemoryStore
 from triggersqs.storage.sqlite import SqliteStore
 
-API_KEY = "test-api-key-0123456789"
+API_KEY = "test-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
 T0 = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
 BIG_NOTE = "«größe»" * 1500  # well over 4 KiB in UTF-8
 REPLAYED_AS = "6c9b1e52-0e0f-4f5e-9d39-5b3f2f0c7a11"

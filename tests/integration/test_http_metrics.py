@@ -22,7 +22,7 @@ from triggersqs.local.worker_metrics import WorkerMetrics
 from triggersqs.settings import Settings
 from triggersqs.storage.sqlite import SqliteStore
 
-KEY = "metrics-key-0123456789"
+KEY = "metrics-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

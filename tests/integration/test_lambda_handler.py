@@ -27,7 +27,7 @@ from triggersqs.errors import BatchFailedError, UnsupportedEventError
 from triggersqs.local.context import LocalContext
 from triggersqs.settings import Settings
 
-API_KEY = "lambda-api-key-0123456789"
+API_KEY = "lambda-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
 STANDARD_QUEUE = "arn:aws:sqs:us-east-2:123456789012:my-queue"  # the queue of sqs_standard.json
 FIFO_QUEUE = "arn:aws:sqs:eu-west-1:231436140809:Test.fifo"  # the queue of sqs_fifo.json
 OTHER_QUEUE = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
@@ -275,7 +275,7 @@ def test_the_api_key_is_checked_on_lambda_http_events(
 def test_an_api_key_with_punctuation_and_inner_spaces_is_accepted_through_lambda(
     make_app: MakeApp, http_event_factory: HttpEventFactory, kind: HttpKind
 ) -> None:
-    key = "Open Sesame! +/=~:%;,"
+    key = "Open Sesame! +/=~:%;, Zp4tq9V1xkR7mN2sLw8e"
     app = make_app(api_key=key)
 
     response = app(

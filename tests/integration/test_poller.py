@@ -557,6 +557,33 @@ def test_a_carried_fifo_message_never_overtakes_a_failed_one_of_its_group(
     assert left.visible + left.not_visible == 5
 
 
+def test_a_failure_in_one_fifo_group_holds_back_only_that_group_in_the_batch_and_the_carry(
+    sqs: SQSClient, clock: FakeClock[float]
+) -> None:
+    # GIVEN seven messages of about 900 KB on a FIFO queue, more than one invocation may carry:
+    # a0 and an invalid a1 in group a, then b0..b4 in group b; invalid messages go back to the
+    # queue. The first batch carries a0, a1, b0..b3; b4 waits in the poller's carry.
+    queue = create_queue(sqs, fifo=True, MaximumMessageSize="1048576")
+    a_ids = send_bodies(sqs, queue.url, [big_body(0, 900_000), "not json" + "x" * 900_000], "a")
+    b_ids = send_bodies(sqs, queue.url, [big_body(n, 900_000) for n in range(5)], "b")
+    store = MemoryStore()
+    app = build_runtime(Settings.build(store="memory", invalid_messages="retry"), store=store)
+    the_poller = poller(sqs, queue, app, clock)
+
+    # WHEN the poller polls twice
+    first = the_poller.poll_once()
+    second = the_poller.poll_once()
+
+    # THEN only a1 went back to the queue: every message of group b was stored, the carried b4
+    # in the second invocation, after the rest of its group
+    assert first is not None
+    assert second is not None
+    stored = store.list_records(RecordFilter(), after=None, limit=10).items
+    assert [record.message_id for record in stored] == [a_ids[0], *b_ids]
+    left = counts(sqs, queue.url)
+    assert left.visible + left.not_visible == 1
+
+
 # -- settings ----------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -353,3 +354,38 @@ def test_time_filters_find_the_same_records_as_a_full_scan(tmp_path: Path) -> No
         got = [r.message_id for r in store.list_records(where, after=None, limit=1000).items]
         assert got == expected, (since, until)
     store.close()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000, 0o277], ids=["022", "000", "277"])
+def test_the_database_and_its_wal_and_shm_files_are_created_readable_by_their_owner_only(
+    tmp_path: Path, umask: int
+) -> None:
+    # GIVEN a process umask that would leave new files readable by others (or unwritable)
+    previous = os.umask(umask)
+    try:
+        # WHEN a store creates its file and writes (which creates the -wal and -shm files)
+        store = SqliteStore(tmp_path / "private.db")
+        store.save([new_record()])
+        modes = {
+            path.name: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.glob("private.db*")
+        }
+        store.close()
+    finally:
+        os.umask(previous)
+
+    # THEN all three are 0600: records are readable by their owner only
+    assert modes == {"private.db": 0o600, "private.db-wal": 0o600, "private.db-shm": 0o600}
+
+
+def test_an_existing_database_keeps_the_mode_its_owner_gave_it(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    first = SqliteStore(path)
+    first.save([new_record()])
+    first.close()
+    path.chmod(0o640)
+
+    store = SqliteStore(path)
+    store.save([new_record()])
+    store.close()
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

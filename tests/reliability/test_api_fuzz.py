@@ -27,7 +27,7 @@ from tests.support.figures import Figures
 from tests.support.servers import BIN, free_port, server_process
 from triggersqs.storage.sqlite import SqliteStore
 
-API_KEY = "fuzz-api-key-0123456789"
+API_KEY = "fuzz-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
 HEALTH_PATHS = {"/healthcheck", "/health"}
 pytestmark = pytest.mark.slow
 

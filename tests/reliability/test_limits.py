@@ -4,6 +4,7 @@ on from there; `triggersqs serve` keeps its memory bounded whatever the size of 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ from tests.support.figures import Figures
 from tests.support.servers import BIN, free_port, wait_until_answering
 from tests.support.serving import uvicorn_in_thread
 from triggersqs.bootstrap import Runtime, build_app, build_runtime
+from triggersqs.core.records import MAX_KEPT_REJECTED_BODY_BYTES
 from triggersqs.local.context import LocalContext
 from triggersqs.settings import MAX_SQS_BODY_BYTES, Settings
 from triggersqs.storage.sqlite import SqliteStore
@@ -41,7 +43,7 @@ def valid_body_of(size: int, filler: str = "x") -> str:
     return head[:-2] + filler * (size - len(head)) + '"}'
 
 
-def test_a_body_over_the_limit_is_rejected_with_its_size_and_kept_whole(
+def test_a_body_over_the_limit_is_rejected_with_its_size_and_kept_up_to_the_cap(
     app: Runtime, figures: Figures
 ) -> None:
     # GIVEN a batch with a body of exactly the limit and one a byte over it
@@ -53,7 +55,8 @@ def test_a_body_over_the_limit_is_rejected_with_its_size_and_kept_whole(
     # WHEN the handler gets it
     response = app(event, LocalContext.with_timeout(30))
 
-    # THEN the first is stored, the second rejected with its size, and served whole
+    # THEN the first is stored, the second rejected with its size, and served up to the cap
+    # with its whole size and SHA-256
     assert response == {"batchItemFailures": []}
     assert app.store.get_record(first) is not None
     with uvicorn_in_thread(build_app(app.settings, app.store)) as url:
@@ -62,8 +65,10 @@ def test_a_body_over_the_limit_is_rejected_with_its_size_and_kept_whole(
     assert rejected["reason"] == (
         f"body is {MAX_SQS_BODY_BYTES + 1} bytes, above the limit of {MAX_SQS_BODY_BYTES} bytes"
     )
-    assert rejected["body"] == over
+    assert rejected["body"] == over[:MAX_KEPT_REJECTED_BODY_BYTES]
     assert rejected["body_bytes"] == MAX_SQS_BODY_BYTES + 1
+    assert rejected["body_truncated"] is True
+    assert rejected["body_sha256"] == hashlib.sha256(over.encode()).hexdigest()
     assert [r["body_truncated"] for r in listing.values()] == [True]
     figures.add("limits", oversized_bodies_rejected=1, at_limit_stored=1)
 
@@ -110,6 +115,31 @@ def test_a_page_over_lambdas_6_mb_is_shortened_and_its_cursor_goes_on_from_there
     assert positions == list(range(total))
     assert len(set(seen)) == total
     figures.add("limits", shortened_pages=len(sizes) - 1, largest_response_bytes=max(sizes))
+
+
+def test_one_rejected_body_of_control_characters_is_served_under_lambdas_6_mb(
+    app: Runtime, figures: Figures
+) -> None:
+    # GIVEN a 1 MiB body of control characters, rejected (7 MiB once JSON and Lambda escape it)
+    body = "\x01" * MAX_SQS_BODY_BYTES
+    event = sqs_event(sqs_record(body, message_id="controls"))
+    assert app(event, LocalContext.with_timeout(30)) == {"batchItemFailures": []}
+
+    # WHEN it is read through the Lambda function's HTTP path
+    response: dict[str, Any] = app(
+        http_event("function_url", "/rejected/controls"), LocalContext.with_timeout(30)
+    )
+
+    # THEN the response fits, and says how much of the body it carries, and of what whole
+    assert response["statusCode"] == 200
+    size = len(json.dumps(response).encode())
+    assert size <= LAMBDA_RESPONSE_LIMIT
+    served = json.loads(response["body"])
+    assert served["body_truncated"] is True
+    assert served["body_bytes"] == MAX_SQS_BODY_BYTES
+    assert served["body_sha256"] == hashlib.sha256(body.encode()).hexdigest()
+    assert body.startswith(served["body"])
+    figures.add("limits", control_body_response_bytes=size)
 
 
 # -- memory ----------------------------------------------------------------------------------------

@@ -24,7 +24,8 @@ class FakeWriter:
     (``inner``, to read back), unless told to fail; ``saves`` lists every call it got.
 
     ``down``: every save raises StorageUnavailableError. ``fail_at``: the item at that index of
-    a save fails, and under ``ordered`` every later one is not attempted, as the port specifies.
+    a save fails, and under ``ordered`` every later one of its message group is not attempted,
+    as the port specifies.
     """
 
     def __init__(self, *, down: bool = False, fail_at: int | None = None) -> None:
@@ -44,9 +45,19 @@ class FakeWriter:
         if self.down:
             raise StorageUnavailableError("the store is down")
         statuses: list[SaveStatus] = []
+        failed_group = (
+            items[self.fail_at].envelope.message_group_id
+            if self.fail_at is not None and self.fail_at < len(items)
+            else None
+        )
         for index, item in enumerate(items):
             if self.fail_at is not None and (
-                index == self.fail_at or (ordered and index > self.fail_at)
+                index == self.fail_at
+                or (
+                    ordered
+                    and index > self.fail_at
+                    and item.envelope.message_group_id == failed_group
+                )
             ):
                 statuses.append(SaveStatus.FAILED)
             else:

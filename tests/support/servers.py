@@ -28,6 +28,21 @@ if TYPE_CHECKING:
 BIN = Path(sys.executable).parent
 
 
+AWS_CLI = str(BIN / "aws")
+"""The AWS CLI of the project's environment: an independent client of the local servers."""
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without any TRIGGERSQS_ or AWS_ settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIGGERSQS_", "AWS_"))}
+    return {**env, **extra}
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:

@@ -20,24 +20,12 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from tests.support import factories
-from tests.support.servers import BIN, free_port, wait_until_answering
+from tests.support.servers import BIN, CREDENTIALS, clean_env, free_port, wait_until_answering
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 TRIGGERSQS = str(BIN / "triggersqs")
-AWS_CLI = str(BIN / "aws")
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """This environment without any TRIGGERSQS_ or AWS_ settings, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIGGERSQS_", "AWS_"))}
-    return {**env, **extra}
 
 
 def run_triggersqs(

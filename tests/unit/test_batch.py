@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from triggersqs.core.outcomes import BatchReport, Outcome
 from triggersqs.core.ports import MessageWriter, RecordFilter
 from triggersqs.core.records import Envelope, RejectionStatus
 from triggersqs.storage.memory import MemoryStore
+from triggersqs.storage.sqlite import SqliteStore
 
 OTHER_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
 OTHER_FIFO_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else.fifo"
@@ -337,7 +339,7 @@ def test_on_a_fifo_queue_every_record_after_the_first_failure_fails() -> None:
     # THEN the first is stored and every record from the failure on is returned, unwritten
     assert outcomes(report) == [Outcome.STORED] + [Outcome.FAILED] * 3
     assert failure_ids(report) == [e.message_id for e in batch[1:]]
-    assert "earlier record of this FIFO batch failed" in (report.results[2].reason or "")
+    assert "earlier record of its message group failed" in (report.results[2].reason or "")
     for later in batch[2:]:
         assert store.get_record(later.message_id) is None
         assert store.get_rejection(later.message_id) is None
@@ -403,6 +405,49 @@ def test_on_a_fifo_queue_the_store_writes_in_order_and_stops_at_its_first_failur
         False,
         False,
         False,
+    ]
+
+
+def test_on_a_fifo_queue_a_failure_holds_back_only_the_later_records_of_its_group() -> None:
+    # GIVEN a FIFO batch mixing groups a and b (AWS documents that one batch can), whose second
+    # record (group a) comes from a queue not allowed
+    policy = BatchPolicy(allowed_queues=frozenset({FIFO_QUEUE_ARN}))
+    batch = [
+        envelope(queue_arn=FIFO_QUEUE_ARN, group="a"),
+        envelope(queue_arn=OTHER_FIFO_QUEUE_ARN, group="a"),
+        envelope(queue_arn=FIFO_QUEUE_ARN, group="b"),
+        envelope(queue_arn=FIFO_QUEUE_ARN, group="a"),
+        envelope(queue_arn=FIFO_QUEUE_ARN, group="b"),
+    ]
+
+    # WHEN it is processed
+    report = process(*batch, policy=policy)
+
+    # THEN group a waits from its failure on; group b moves on
+    assert outcomes(report) == [
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
+    ]
+    assert failure_ids(report) == [batch[1].message_id, batch[3].message_id]
+
+
+def test_on_a_fifo_queue_a_failed_write_holds_back_only_the_later_records_of_its_group() -> None:
+    # GIVEN a store that fails the second item (group a) of a FIFO batch mixing groups
+    store = FakeWriter(fail_at=1)
+    groups = ["a", "a", "b", "a", "b"]
+    batch = [envelope(queue_arn=FIFO_QUEUE_ARN, group=group) for group in groups]
+
+    report = process(*batch, store=store)
+
+    assert outcomes(report) == [
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
+        Outcome.FAILED,
+        Outcome.STORED,
     ]
 
 
@@ -642,3 +687,43 @@ def test_an_empty_batch_is_not_all_failed_and_returns_nothing() -> None:
     assert report.results == []
     assert not report.all_failed
     assert report.response() == {"batchItemFailures": []}
+
+
+# -- message ids that are not valid Unicode ----------------------------------------------------
+
+LONE_SURROGATE_ID = "m-\ud800"
+LITERAL_ESCAPE_ID = "m-\\ud800"  # the six characters a store once turned the surrogate into
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@pytest.mark.parametrize("order", ["surrogate-first", "literal-first"])
+def test_a_lone_surrogate_id_never_collides_with_the_text_of_its_escape(
+    order: str, kind: str, tmp_path: Path
+) -> None:
+    # GIVEN one record whose id holds a lone surrogate (only a hand-made event can carry one)
+    # and one whose id is the literal text of its escape, in either order
+    ids = [LONE_SURROGATE_ID, LITERAL_ESCAPE_ID]
+    if order == "literal-first":
+        ids.reverse()
+    store = MemoryStore() if kind == "memory" else SqliteStore(tmp_path / "ids.db")
+
+    # WHEN they are processed in one batch
+    report = process(*(envelope(message_id=i) for i in ids), store=store)
+
+    # THEN the text id is stored; the surrogate one fails (back to its queue, then the DLQ)
+    # instead of being taken for a duplicate of the other and dropped
+    by_id = {result.message_id: result for result in report.results}
+    assert by_id[LITERAL_ESCAPE_ID].outcome is Outcome.STORED
+    assert by_id[LONE_SURROGATE_ID].outcome is Outcome.FAILED
+    assert "not valid Unicode" in (by_id[LONE_SURROGATE_ID].reason or "")
+    assert store.get_record(LITERAL_ESCAPE_ID) is not None
+
+
+def test_a_lone_surrogate_id_is_not_a_duplicate_of_a_stored_text_id() -> None:
+    store = MemoryStore()
+    process(envelope(message_id=LITERAL_ESCAPE_ID), store=store)
+
+    report = process(envelope(message_id=LONE_SURROGATE_ID), store=store)
+
+    assert outcomes(report) == [Outcome.FAILED]
+    assert_response_follows_aws_rules(report, [envelope(message_id=LONE_SURROGATE_ID)])

@@ -4,9 +4,11 @@ page) and the progress line of ``send`` on a terminal and off it."""
 from __future__ import annotations
 
 import io
+import json
 import time
+import unicodedata
 
-from triggersqs.cli.output import Progress, records_table
+from triggersqs.cli.output import Progress, json_text, records_table
 
 # -- the records table -------------------------------------------------------------------------
 
@@ -136,3 +138,46 @@ def test_progress_on_a_terminal_redraws_one_line() -> None:
     final = out.getvalue()[len(middle) :]
     assert final.startswith("\r[" + "#" * 30 + "] 4/4 (")
     assert final.endswith(" msg/s)\n")
+
+
+# -- control characters from stored fields -----------------------------------------------------
+
+CONTROLS = "\x1b]0;pwned\x07\x1b[2J\r\x9b31m\x7f\u202e\u2028"
+
+
+def test_no_field_of_the_table_reaches_the_terminal_with_a_control_character() -> None:
+    # GIVEN a page whose every field (and cursor) a producer or a hostile API filled with
+    # terminal controls: OSC title, BEL, clear screen, CR, C1 CSI, DEL, bidi override
+    page = {
+        "messages": {
+            f"0{CONTROLS}": record(
+                1,
+                message_id=f"id{CONTROLS}",
+                command=f"Cmd{CONTROLS}",
+                client_id=f"c{CONTROLS}",
+                stored_at=f"2025{CONTROLS}",
+            )
+        },
+        "next_cursor": f"cur{CONTROLS}",
+    }
+
+    # WHEN it is printed as a table
+    table = records_table(page)
+
+    # THEN no control character is left, each shows as a visible escape
+    assert not any(_is_control(char) for char in table.replace("\n", ""))
+    assert "\\x1b" in table
+    assert "\\u202e" in table
+
+
+def test_the_json_output_carries_no_raw_control_character_and_reads_back_the_same() -> None:
+    page = {"messages": {"0": record(1, command=f"Cmd{CONTROLS}")}, "next_cursor": None}
+
+    text = json_text(page)
+
+    assert not any(_is_control(char) for char in text.replace("\n", ""))
+    assert json.loads(text) == page
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}

@@ -154,3 +154,28 @@ def test_configuring_twice_does_not_print_lines_twice(
 
     assert [line["message"] for line in read()] == ["once"]
     assert len(logging.getLogger("triggersqs").handlers) == 1
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_line_and_paragraph_separators_go_out_escaped_so_one_record_stays_one_line(
+    separator: str,
+) -> None:
+    # GIVEN a log record carrying a Unicode line separator (a message id, a reason, a body...)
+    stream = io.StringIO()
+    logger = logging.getLogger("triggersqs")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    try:
+        configure_logging("INFO", stream=stream)
+        logging.getLogger("triggersqs.test").info(
+            f"a{separator}bé", extra={"message_id": f"id{separator}x"}
+        )
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved
+
+    # THEN the line holds only its JSON escape, and reads back as the same text
+    text = stream.getvalue()
+    assert separator not in text
+    assert f"\\u{ord(separator):04x}" in text
+    (line,) = text.splitlines()
+    assert json.loads(line)["message_id"] == f"id{separator}x"
+    assert "é" in text  # other non-ASCII text still goes out as it is

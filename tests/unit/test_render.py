@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from mangum import Mangum
@@ -14,12 +15,13 @@ from triggersqs.api.render import (
     MAX_LAMBDA_PAYLOAD_BYTES,
     record_json,
     rejection_json,
+    render_item,
     render_page,
 )
 from triggersqs.api.schemas import RecordOut, RejectionOut
 from triggersqs.core.pagination import decode_cursor
 from triggersqs.core.ports import RecordFilter
-from triggersqs.core.records import PREVIEW_BYTES
+from triggersqs.core.records import PREVIEW_BYTES, StoredRejection
 from triggersqs.core.service import RecordService
 from triggersqs.local.context import LocalContext
 from triggersqs.storage.memory import MemoryStore
@@ -176,3 +178,41 @@ def test_a_page_too_big_for_a_lambda_response_is_shortened_to_fit_once_escaped()
         lambda_response(app, {"limit": "1000", "cursor": page["next_cursor"]})["body"]
     )
     assert next(iter(following["messages"])) == str(kept)
+
+
+def legacy_rejection(body: str) -> StoredRejection:
+    """A rejection as a store made before bodies were capped may still return one."""
+    return StoredRejection(
+        message_id="old",
+        queue_arn="arn:aws:sqs:us-east-1:123456789012:q",
+        sent_at=None,
+        stored_at=datetime(2025, 1, 1, tzinfo=UTC),
+        receive_count=1,
+        reason="body is not valid JSON",
+        body=body,
+        body_bytes=len(body.encode()),
+        cursor="1",
+    )
+
+
+def test_one_item_too_big_once_escaped_is_cut_to_fit_a_lambda_response() -> None:
+    # GIVEN a kept body of 1 MiB of control characters (7 MiB once escaped twice)
+    body = "\x01" * 1_048_576
+    item = rejection_json(legacy_rejection(body))
+
+    # WHEN it is rendered for one response
+    rendered = render_item(item)
+
+    # THEN the response as the Lambda runtime serialises it fits, its body is a marked prefix
+    assert len(json.dumps({"statusCode": 200, "body": rendered.decode()})) < SIX_MB
+    served = json.loads(rendered)
+    assert served["body_truncated"] is True
+    assert served["body_bytes"] == len(body)
+    assert body.startswith(served["body"])
+    assert len(served["body"]) > 500_000  # cut to fit, not emptied
+
+
+def test_one_item_that_fits_is_rendered_whole() -> None:
+    item = rejection_json(legacy_rejection("\x01" * 100_000))
+
+    assert json.loads(render_item(item)) == item

@@ -11,7 +11,7 @@ from triggersqs.settings import Settings
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:orders"
 FIFO_QUEUE = "arn:aws:sqs:eu-west-1:123456789012:orders.fifo"
-KEY = "k" * 16
+KEY = "Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5oTq1rWx2"  # secrets.token_urlsafe(32)
 
 
 def refusal(environ: dict[str, str]) -> str:
@@ -76,7 +76,7 @@ def test_variables_without_the_prefix_are_ignored() -> None:
 
 
 def test_empty_values_count_as_unset() -> None:
-    environ = {f"TRIGGERSQS_{name}": "" for name in ("STORE", "API_KEY", "QUEUE_ARNS", "LOG_LEVEL")}
+    environ = {f"TRIGGERSQS_{name}": "" for name in ("STORE", "QUEUE_ARNS", "LOG_LEVEL")}
 
     assert Settings.from_environ(environ) == Settings()
 
@@ -170,8 +170,8 @@ def test_the_dynamodb_store_needs_a_table() -> None:
     assert "TRIGGERSQS_DYNAMODB_TABLE" in message
 
 
-def test_an_api_key_shorter_than_16_characters_is_refused_without_echoing_it() -> None:
-    short = "k" * 15
+def test_an_api_key_shorter_than_32_characters_is_refused_without_echoing_it() -> None:
+    short = KEY[:31]
 
     message = refusal({"TRIGGERSQS_API_KEY": short})
 
@@ -179,17 +179,58 @@ def test_an_api_key_shorter_than_16_characters_is_refused_without_echoing_it() -
     assert short not in message
 
 
-def test_an_api_key_of_16_characters_is_accepted() -> None:
+def test_a_random_api_key_of_32_characters_or_more_is_accepted() -> None:
     assert Settings.from_environ({"TRIGGERSQS_API_KEY": KEY}).api_key == KEY
+    assert Settings.from_environ({"TRIGGERSQS_API_KEY": KEY[:32]}).api_key == KEY[:32]
 
 
 @pytest.mark.parametrize(
     "key",
     [
-        "schlüssel-für-die-api",
-        " leading-space-key-0",
-        "trailing-space-key-0 ",
-        "tab\tinside-the-key-0",
+        "k" * 40,
+        "passwordpassword",
+        "password" * 4,
+        "12345678901234567890123456789012",
+        "abcdefghijklmnopqrstuvwxyz012345",
+        "qwertyuiopasdfghjklzxcvbnmqwertyu",
+        "correcthorsebatterystaplecorrecthorse",
+        "triggersqs-production-api-key-000001",
+    ],
+    ids=[
+        "one-character",
+        "passwordpassword",
+        "repeated-word",
+        "digits-in-order",
+        "alphabet",
+        "keyboard-rows",
+        "words",
+        "name-and-counter",
+    ],
+)
+def test_a_weak_api_key_is_refused_without_echoing_it(key: str) -> None:
+    message = refusal({"TRIGGERSQS_API_KEY": key})
+
+    assert "TRIGGERSQS_API_KEY:" in message
+    assert key not in message
+    assert "secrets.token_urlsafe(32)" in message
+
+
+def test_an_empty_api_key_is_a_configuration_error_not_an_open_api() -> None:
+    # GIVEN TRIGGERSQS_API_KEY set but empty, as a secret that failed to arrive often is
+    message = refusal({"TRIGGERSQS_API_KEY": ""})
+
+    # THEN start-up stops, naming the variable
+    assert "TRIGGERSQS_API_KEY" in message
+    assert "empty" in message
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "schlüssel-für-die-api-Zp4tq9V1xkR7mN2s",
+        " leading-space-key-Zp4tq9V1xkR7mN2sLw8e",
+        "trailing-space-key-Zp4tq9V1xkR7mN2sLw8e ",
+        "tab\tinside-the-key-Zp4tq9V1xkR7mN2sLw8e",
     ],
     ids=["non-ascii", "leading-space", "trailing-space", "control-character"],
 )
@@ -203,7 +244,7 @@ def test_an_api_key_that_http_could_not_carry_intact_is_refused_without_echoing_
 
 
 def test_an_api_key_of_visible_ascii_with_inner_spaces_is_accepted() -> None:
-    key = "Open Sesame! ~#$%&'()*+,-./:;<=>?@[]^_`{|}"
+    key = "Open Sesame! ~#$%&'()*+,-./:;<=>?@[]^_`{|} Zp4tq9V1xkR7"
 
     assert Settings.from_environ({"TRIGGERSQS_API_KEY": key}).api_key == key
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -154,7 +153,19 @@ def test_a_non_string_message_group_is_ignored() -> None:
     assert only_record(event).message_group_id is None
 
 
-@pytest.mark.parametrize("body", [None, 12, {"command": "a", "client_id": "b"}, ["x"]])
+def deeply_nested(depth: int) -> list[object]:
+    """``[[[...]]]`` ``depth`` levels deep, built without recursion."""
+    nested: list[object] = []
+    for _ in range(depth - 1):
+        nested = [nested]
+    return nested
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, 12, True, {"command": "a", "client_id": "b"}, ["x"], deeply_nested(100_000)],
+    ids=["null", "number", "bool", "object", "list", "nested-100000"],
+)
 def test_a_record_whose_body_is_not_a_string_is_marked_defective(body: object) -> None:
     # GIVEN a record whose body is not a string (no real SQS record has one)
     event = sqs_event("placeholder", message_ids=["m1"])
@@ -163,35 +174,45 @@ def test_a_record_whose_body_is_not_a_string_is_marked_defective(body: object) -
     # WHEN parsed
     envelope = only_record(event)
 
-    # THEN it still gets an envelope, with the defect to reject it for and a printable body
-    assert envelope.defect == "record has no string body"
+    # THEN it still gets an envelope, with the defect to reject it for, and a string body
+    assert envelope.defect == "body must be a string"
     assert isinstance(envelope.body, str)
 
 
-def test_a_record_whose_body_is_not_a_string_is_rejected_with_its_reason_and_kept() -> None:
-    # GIVEN an event whose second record carries a JSON object instead of a string body
-    event = sqs_event('{"command": "a", "client_id": "b"}', "x", message_ids=["ok", "odd"])
-    event["Records"][1]["body"] = {"command": "a", "client_id": "b"}
+def test_a_non_string_body_is_not_walked_only_a_plain_value_is_kept_as_json() -> None:
+    event = sqs_event("a", "b", "c", message_ids=["m1", "m2", "m3"])
+    for record, body in zip(event["Records"], [12, None, {"a": [1]}], strict=True):
+        record["body"] = body
+
+    assert [e.body for e in parse_sqs_event(event)] == ["12", "null", ""]
+
+
+def test_a_body_nested_100000_deep_is_rejected_and_the_rest_of_the_batch_is_unaffected() -> None:
+    # GIVEN a batch whose middle record's body is a list nested 100,000 deep
+    valid = '{"command": "a", "client_id": "b"}'
+    event = sqs_event(valid, "x", valid, message_ids=["ok-1", "deep", "ok-2"])
+    event["Records"][1]["body"] = deeply_nested(100_000)
     store = MemoryStore()
 
     # WHEN it is parsed and processed
     report = BatchProcessor(store, BatchPolicy()).process(parse_sqs_event(event))
 
-    # THEN the odd record is rejected for that reason and kept; the other is stored
+    # THEN that record alone is rejected, and kept with its reason
     assert [(r.outcome, r.reason) for r in report.results] == [
         (Outcome.STORED, None),
-        (Outcome.REJECTED, "record has no string body"),
+        (Outcome.REJECTED, "body must be a string"),
+        (Outcome.STORED, None),
     ]
-    rejection = store.get_rejection("odd")
+    rejection = store.get_rejection("deep")
     assert rejection is not None
-    assert json.loads(rejection.body) == {"command": "a", "client_id": "b"}
+    assert rejection.reason == "body must be a string"
 
 
 def test_a_record_without_a_body_is_marked_defective() -> None:
     event = sqs_event("placeholder", message_ids=["m1"])
     del event["Records"][0]["body"]
 
-    assert only_record(event).defect == "record has no string body"
+    assert only_record(event).defect == "body must be a string"
 
 
 @pytest.mark.parametrize(

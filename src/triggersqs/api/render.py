@@ -70,12 +70,34 @@ def rejection_json(rejection: StoredRejection) -> dict[str, Any]:
         "body_truncated": utf8_size(rejection.body) < rejection.body_bytes,
         "status": rejection.status.value,
         "replayed_as": rejection.replayed_as,
+        "body_sha256": rejection.body_sha256,
     }
 
 
-def render_item(item: dict[str, Any]) -> bytes:
-    """One item as compact UTF-8 JSON."""
-    return _dumps(item).encode()
+def render_item(item: dict[str, Any], budget: int = BODY_BUDGET) -> bytes:
+    """One item as compact UTF-8 JSON; its body cut (and marked truncated) until the runtime's
+    escaping of it fits ``budget``.
+
+    Kept bodies are capped (core/records.py), but a store may hold older, larger ones, and a
+    control character costs 7 bytes once escaped twice: a 1 MiB body made a 7 MiB response.
+    """
+    data = _dumps(item).encode()
+    if _WORST_EXPANSION * len(data) <= budget or _escaped_size(data) <= budget:
+        return data
+    body: str = item["body"]
+    keep = len(body)
+    while True:
+        size = _escaped_size(data)
+        if size <= budget or keep == 0:
+            return data
+        # Shrink in proportion to the excess, a little more, until it fits: two or three rounds.
+        keep = max(0, min(keep - 1, int(keep * budget / size * 0.98)))
+        data = _dumps({**item, "body": body[:keep], "body_truncated": True}).encode()
+
+
+def _escaped_size(data: bytes) -> int:
+    """The size of ``data`` once the Lambda runtime puts it in its JSON response."""
+    return len(json.dumps(data.decode()))
 
 
 def render_page(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -54,18 +56,31 @@ def _get(
     path: str,
     *,
     inline: bool,
+    pool: Executor | None = None,
     **options: Any,  # noqa: ANN401 - app.get's
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """``app.get(path, **options)``; with ``inline``, the route runs on the event loop.
+    """``app.get(path, **options)``, the route run in ``pool``, else inline or in FastAPI's pool.
 
-    FastAPI runs a plain function in a worker thread, which costs a thread hand-off per request
-    (and, under Mangum, often a new thread). A local store (SQLite, memory) answers a page in well
-    under a millisecond, less than that hand-off, so its routes run inline; only a store that
-    waits on a network keeps the thread pool, so that one slow answer does not hold the others.
+    A server (``serve``, ``dev``) passes a bounded ``pool``: a store query never runs on its event
+    loop, where a slow one held every other request, ``/healthcheck`` included (issue 11), and
+    at most the pool's threads query the store at once (SQLite keeps one connection per thread,
+    so a fixed pool also keeps their number fixed). Under Mangum a Lambda environment serves one
+    request at a time, so nothing waits on the loop: a local store (SQLite, memory) answers a page
+    in less than a thread hand-off costs, and its routes run ``inline``; a store that waits on a
+    network keeps FastAPI's pool.
     """
     register = app.get(path, **options)
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        if pool is not None:
+
+            @functools.wraps(function)  # FastAPI reads the parameters through __wrapped__
+            async def run_in_pool(*args: P.args, **kwargs: P.kwargs) -> R:
+                call = functools.partial(function, *args, **kwargs)
+                return await asyncio.get_running_loop().run_in_executor(pool, call)
+
+            register(run_in_pool)
+            return function
         if not inline:
             register(function)
             return function
@@ -80,7 +95,9 @@ def _get(
     return decorate
 
 
-def add_health_routes(app: FastAPI, service: RecordService, *, inline: bool, docs: Docs) -> None:
+def add_health_routes(
+    app: FastAPI, service: RecordService, *, inline: bool, docs: Docs, pool: Executor | None = None
+) -> None:
     """``/healthcheck`` (the process answers) and ``/health`` (the store answers); never keyed."""
     tags: list[str | Enum] = ["health"]
 
@@ -93,6 +110,7 @@ def add_health_routes(app: FastAPI, service: RecordService, *, inline: bool, doc
         app,
         "/health",
         inline=inline,
+        pool=pool,
         response_model=docs.model("HealthOut"),
         responses=docs.errors(503),
         tags=tags,
@@ -111,6 +129,7 @@ def add_data_routes(
     errors: tuple[int, ...],
     inline: bool,
     docs: Docs,
+    pool: Executor | None = None,
 ) -> None:
     """``/records`` and ``/rejected``, paged and one by one, behind ``dependencies``."""
     tags: list[str | Enum] = ["messages"]
@@ -121,6 +140,7 @@ def add_data_routes(
         app,
         "/records",
         inline=inline,
+        pool=pool,
         response_model=docs.model("RecordPage"),
         response_class=JSONResponse,
         responses=docs.errors(*errors, 400),
@@ -144,6 +164,7 @@ def add_data_routes(
         app,
         "/records/{message_id}",
         inline=inline,
+        pool=pool,
         response_model=docs.model("RecordOut"),
         response_class=JSONResponse,
         responses=docs.errors(*errors, 404),
@@ -161,6 +182,7 @@ def add_data_routes(
         app,
         "/rejected",
         inline=inline,
+        pool=pool,
         response_model=docs.model("RejectionPage"),
         response_class=JSONResponse,
         responses=docs.errors(*errors, 400),
@@ -176,6 +198,7 @@ def add_data_routes(
         app,
         "/rejected/{message_id}",
         inline=inline,
+        pool=pool,
         response_model=docs.model("RejectionOut"),
         response_class=JSONResponse,
         responses=docs.errors(*errors, 404),
@@ -183,7 +206,8 @@ def add_data_routes(
         tags=tags,
     )
     def get_rejected(message_id: str) -> Response:
-        """One rejected message, with its whole raw body."""
+        """One rejected message, with its kept raw body (up to 256 KiB) and the whole one's size
+        and SHA-256."""
         rejection = service.rejection(message_id)
         if rejection is None:
             raise HTTPException(404, f"no rejected message with message id {message_id!r}")

@@ -46,8 +46,10 @@ class RejectionOut(BaseModel):
     sent_at: datetime | None
     stored_at: datetime
     receive_count: int
-    body: str = Field(description="The raw body; in listings cut to its first 4 KiB.")
-    body_bytes: int
+    body: str = Field(
+        description="The raw body, kept up to 256 KiB; in listings cut to its first 4 KiB."
+    )
+    body_bytes: int = Field(description="The size of the whole raw body in UTF-8 bytes.")
     body_truncated: bool
     status: Literal["kept", "returned_to_queue", "replayed"] = Field(
         description="`kept`: acknowledged, kept here; `returned_to_queue`: the reason is kept and"
@@ -55,6 +57,10 @@ class RejectionOut(BaseModel):
         " `replayed`: sent again onto the queue by `triggersqs rejected replay`."
     )
     replayed_as: str | None = Field(description="The message id it was replayed as, if any.")
+    body_sha256: str | None = Field(
+        description="The SHA-256 (hex) of the whole raw body's UTF-8 bytes; null for a message"
+        " rejected before triggersqs kept it."
+    )
 
 
 class RejectionPage(BaseModel):

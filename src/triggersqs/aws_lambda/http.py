@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from triggersqs.aws_lambda.http_shape import bad_request, malformed
 from triggersqs.aws_lambda.types import LambdaContext, LambdaEvent
 
 if TYPE_CHECKING:
@@ -40,7 +41,11 @@ class HttpHandler:
         self._mangum: Mangum | None = None
 
     def __call__(self, event: LambdaEvent, context: LambdaContext) -> dict[str, Any]:
-        """One HTTP request in, the Lambda HTTP response out."""
+        """One HTTP request in, the Lambda HTTP response out (400 for an event Mangum cannot
+        read, http_shape.py)."""
+        problem = malformed(event)
+        if problem is not None:
+            return bad_request(event, problem)
         if self._mangum is None:
             from mangum import Mangum
 

@@ -14,6 +14,8 @@ from triggersqs.core.records import Envelope
 from triggersqs.errors import BatchFailedError, UnsupportedEventError
 
 SQS_EVENT_SOURCE = "aws:sqs"
+NON_STRING_BODY = "body must be a string"
+"""The rejection reason of a record whose ``body`` is not a string (no real SQS record has one)."""
 
 
 def is_sqs_event(event: LambdaEvent) -> bool:
@@ -53,8 +55,11 @@ def _envelope(position: int, record: Mapping[str, Any]) -> Envelope:
     body = record.get("body")
     defect = None
     if not isinstance(body, str):
-        defect = "record has no string body"
-        body = json.dumps(body, default=repr)
+        # Checked before anything walks it: a list nested 1,000 deep made json.dumps raise
+        # RecursionError and fail the whole batch (issue 11). A plain value is kept as its JSON
+        # text; a container is not rendered at all.
+        defect = NON_STRING_BODY
+        body = json.dumps(body) if body is None or isinstance(body, int | float | bool) else ""
     group = attributes.get("MessageGroupId")
     return Envelope(
         message_id=message_id,

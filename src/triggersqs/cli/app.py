@@ -20,6 +20,7 @@ from triggersqs.cli import (
     serve,
     worker,
 )
+from triggersqs.cli.output import printable
 from triggersqs.errors import ConfigurationError, TriggerSqsError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
@@ -39,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except TriggerSqsError as exc:
-        print(f"triggersqs: {exc}", file=sys.stderr)
+        # The message may quote what a server or a file said: no control reaches the terminal.
+        print(f"triggersqs: {printable(str(exc))}", file=sys.stderr)
         return exit_status(exc)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -47,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         event = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{args.event} is not JSON: {exc}") from None
+    except RecursionError:
+        # Python's JSON decoder stops at about 1,000 levels, as Lambda's runtime would.
+        raise UsageError(f"{args.event} nests JSON too deep to decode") from None
     try:
         response = runtime(event, LocalContext.with_timeout(args.timeout))
     finally:

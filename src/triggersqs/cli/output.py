@@ -1,4 +1,9 @@
-"""What the commands print for people: JSON, the records table, the progress bar of ``send``."""
+"""What the commands print for people: JSON, the records table, the progress bar of ``send``.
+
+Whatever a record holds reaches an operator's terminal only through :func:`printable` or
+:func:`json_text`: a producer (or a hostile API) could otherwise write ESC, BEL, CR, C1 or bidi
+controls into a field and rewrite the terminal (issue 11).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,29 @@ COLUMNS = ("#", "stored_at", "command", "client_id", "message_id")
 _MAX_CELL = 40
 
 
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as a Python escape.
+
+    That is what ``str.isprintable`` refuses: controls (C0, DEL, C1), format characters (bidi
+    overrides...), line and paragraph separators, unassigned code points.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 def json_text(value: object) -> str:
-    """``value`` as indented JSON, non-ASCII characters kept as they are."""
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    """``value`` as indented JSON, printable non-ASCII characters kept as they are, every other
+    character as a JSON escape (so it reads back the same)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() or char == "\n" else json.dumps(char)[1:-1] for char in text
+    )
 
 
 def records_table(page: Mapping[str, Any]) -> str:
@@ -22,11 +47,11 @@ def records_table(page: Mapping[str, Any]) -> str:
     for position, record in page.get("messages", {}).items():
         rows.append(
             [
-                position,
-                str(record.get("stored_at", "")),
+                printable(str(position)),
+                printable(str(record.get("stored_at", ""))),
                 _cell(record.get("command")),
                 _cell(record.get("client_id")),
-                str(record.get("message_id", "")),
+                printable(str(record.get("message_id", ""))),
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
@@ -37,13 +62,12 @@ def records_table(page: Mapping[str, Any]) -> str:
     if len(rows) == 1:
         lines.append("(no records)")
     if page.get("next_cursor"):
-        lines.append(f"more: --cursor {page['next_cursor']}")
+        lines.append(f"more: --cursor {printable(str(page['next_cursor']))}")
     return "\n".join(lines)
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    text = text.replace("\n", "\\n").replace("\t", "\\t")
+    text = printable("" if value is None else str(value))
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
 
 

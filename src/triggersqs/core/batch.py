@@ -17,7 +17,14 @@ from triggersqs.core.message import Invalid, parse_body
 from triggersqs.core.observe import BatchObserver
 from triggersqs.core.outcomes import BatchReport, Outcome, RecordResult
 from triggersqs.core.ports import MessageWriter, SaveStatus
-from triggersqs.core.records import Envelope, Incoming, NewRecord, NewRejection, RejectionStatus
+from triggersqs.core.records import (
+    Envelope,
+    Incoming,
+    NewRecord,
+    NewRejection,
+    RejectionStatus,
+    is_unicode,
+)
 from triggersqs.errors import StorageError
 
 logger = logging.getLogger("triggersqs.batch")
@@ -39,7 +46,16 @@ class BatchPolicy:
 
 
 _TIME_UP = "the time budget ran out before this record was processed"
-_FIFO_BLOCKED = "an earlier record of this FIFO batch failed, so this one waits to keep the order"
+# Refused, not escaped: escaping made "\ud800" the surrogate and the literal text "\ud800" one
+# id, so the second was dropped as a duplicate of the first. No SQS message id is ever one
+# (SQS makes UUIDs); only a hand-made event carries one, and a failure keeps it, in the DLQ.
+_ID_NOT_UNICODE = "message id is not valid Unicode (an unpaired surrogate): it cannot be a key"
+# AWS documents that one FIFO batch can mix message groups: only the failed record's group waits
+# (Powertools' skip_group_on_error), the others move on.
+_FIFO_HELD = (
+    "an earlier record of its message group failed in this FIFO batch, so this one waits to keep"
+    " the group's order"
+)
 
 
 class BatchProcessor:
@@ -72,25 +88,24 @@ class BatchProcessor:
         fifo = any(envelope.queue_arn.endswith(FIFO_SUFFIX) for envelope in envelopes)
         results: list[RecordResult | None] = [None] * len(envelopes)
         pending: list[tuple[int, Incoming]] = []
-        blocked: str | None = None  # once set, every later record fails for this reason
+        time_up = False  # once set, every later record fails
+        held: set[str | None] = set()  # FIFO message groups with a failed record so far
 
         for index, envelope in enumerate(envelopes):
-            if blocked is None and expired(deadline):
-                blocked = _TIME_UP
-            if blocked is not None:
-                results[index] = RecordResult(
-                    envelope.message_id, Outcome.FAILED, blocked, acknowledged=False
-                )
+            time_up = time_up or expired(deadline)
+            if time_up or (fifo and envelope.message_group_id in held):
+                reason = _TIME_UP if time_up else _FIFO_HELD
+                results[index] = RecordResult(envelope.message_id, Outcome.FAILED, reason, False)
                 continue
             result, item = self._examine(envelope)
             if item is not None:
                 pending.append((index, item))
-                if fifo and _returned(item):  # goes back to the queue: the later ones wait
-                    blocked = _FIFO_BLOCKED
+                if fifo and _returned(item):  # goes back to the queue: its group's later ones wait
+                    held.add(envelope.message_group_id)
             else:
                 results[index] = result
                 if fifo and result is not None and not result.acknowledged:
-                    blocked = _FIFO_BLOCKED
+                    held.add(envelope.message_group_id)
 
         for index, result in self._write(pending, ordered=fifo, deadline=deadline):
             results[index] = result
@@ -108,6 +123,8 @@ class BatchProcessor:
         if policy.allowed_queues and envelope.queue_arn not in policy.allowed_queues:
             reason = f"queue {envelope.queue_arn or '(none)'} is not in TRIGGERSQS_QUEUE_ARNS"
             return RecordResult(envelope.message_id, Outcome.FAILED, reason, False), None
+        if not is_unicode(envelope.message_id):
+            return RecordResult(envelope.message_id, Outcome.FAILED, _ID_NOT_UNICODE, False), None
         parsed = (
             Invalid(envelope.defect)
             if envelope.defect is not None

@@ -1,9 +1,15 @@
 """Pages of stored items with their positions, and the opaque cursors that continue them.
 
 A cursor carries the position of the next item (so page two of 100 starts at key "100"), the
-store's own key of the last item served, and a tag: an HMAC of both under the listing's *scope*
-(a digest of the filters and of a deployment secret, never sent to clients). A cursor used with
-other filters, edited, or made up is refused with :class:`InvalidCursorError`.
+store's own key of the last item served, and a check: a SHA-256 digest of both and of the
+listing's *scope* (a digest of its filters). A cursor used with other filters, garbled or edited
+is refused with :class:`InvalidCursorError`.
+
+No key material goes into a cursor (issue 11): cursors travel in query strings and access logs,
+and a tag keyed by the API key let anyone holding one test key guesses offline. A cursor is not a
+credential and needs no secret: it only says where a listing goes on, every request is still
+authorised on its own, and the store checks the key it carries (storage/common.py). So the same
+page gives the same cursor on every instance and across API-key rotations.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,8 +35,8 @@ class _Keyed(Protocol):
 
 T = TypeVar("T", bound=_Keyed)
 
-_VERSION = 2
-_TAG_CHARS = 32
+_VERSION = 3
+_CHECK_CHARS = 32
 MAX_CURSOR_CHARS = 512
 
 
@@ -65,14 +70,14 @@ def scope_of(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _tag(position: int, key: str, scope: str) -> str:
-    message = f"{position}\x00{key}".encode()
-    return hmac.new(scope.encode(), message, hashlib.sha256).hexdigest()[:_TAG_CHARS]
+def _check(position: int, key: str, scope: str) -> str:
+    message = f"{scope}\x00{position}\x00{key}".encode()
+    return hashlib.sha256(message).hexdigest()[:_CHECK_CHARS]
 
 
 def encode_cursor(position: int, key: str, scope: str) -> str:
     """An opaque, URL-safe cursor, valid only for listings of the same ``scope``."""
-    payload = [_VERSION, position, key, _tag(position, key, scope)]
+    payload = [_VERSION, position, key, _check(position, key, scope)]
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -83,7 +88,7 @@ def decode_cursor(cursor: str, scope: str) -> tuple[int, str]:
         raise InvalidCursorError("cursor is too long")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        version, position, key, tag = json.loads(raw)
+        version, position, key, check = json.loads(raw)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidCursorError("cursor is not one this service issued") from exc
     if (
@@ -92,10 +97,10 @@ def decode_cursor(cursor: str, scope: str) -> tuple[int, str]:
         or isinstance(position, bool)
         or position < 0
         or not isinstance(key, str)
-        or not isinstance(tag, str)
+        or not isinstance(check, str)
     ):
         raise InvalidCursorError("cursor is not one this service issued")
-    if not hmac.compare_digest(tag, _tag(position, key, scope)):
+    if check != _check(position, key, scope):
         raise InvalidCursorError(
             "cursor does not belong to this listing: it was issued for other filters, or altered"
         )

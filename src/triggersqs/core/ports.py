@@ -23,7 +23,8 @@ class SaveStatus(Enum):
     """Its message id was already stored (as a record or as a rejection), or came earlier in the
     same call: nothing was written."""
     FAILED = "failed"
-    """It was not written (a per-item error, or not attempted after an ordered failure)."""
+    """It was not written (a per-item error, or not attempted after an ordered failure of its
+    message group)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +57,10 @@ class MessageWriter(Protocol):
     ) -> list[SaveStatus]:
         """Write each item unless its message id is already stored; one status per item.
 
-        ``ordered``: write in order and stop at the first failure (the rest are FAILED), as FIFO
-        queues need. ``deadline``: no new write starts once it has expired (on its own clock),
-        nor one that could outlast it where the store knows its calls' worst case (DynamoDB).
+        ``ordered``: write in order; once an item fails, the later items of its message group
+        are FAILED without being attempted, as FIFO queues need (other groups go on).
+        ``deadline``: no new write starts once it has expired (on its own clock), nor one that
+        could outlast it where the store knows its calls' worst case (DynamoDB).
         Raises :class:`~triggersqs.errors.StorageError` when nothing could be written; a status of
         STORED is only ever returned for an item that is durably written.
         """

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 PREVIEW_BYTES = 4096
 """Listings carry at most this many bytes of each body; single-item reads carry all of it."""
+MAX_KEPT_REJECTED_BODY_BYTES = 262_144
+"""A rejected body is kept up to this many bytes (256 KiB), beside its whole size and SHA-256."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +52,29 @@ class RejectionStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class NewRejection:
-    """A message that failed validation, to keep in quarantine with its reason."""
+    """A message that failed validation, to keep in quarantine with its reason.
+
+    What a store keeps of the body is ``body``: at most :data:`MAX_KEPT_REJECTED_BODY_BYTES` of
+    it (a 5 MB garbage body was stored whole, issue 11), with ``body_bytes`` and ``body_sha256``
+    of the whole body, so an operator can still tell it apart and match it to the sender's copy.
+    """
 
     envelope: Envelope
     reason: str
     status: RejectionStatus = RejectionStatus.KEPT
+    body: str = field(init=False)
+    """The kept part of the body (valid UTF-8: unpaired surrogates escaped)."""
+    body_bytes: int = field(init=False)
+    """The size of the whole body in UTF-8 bytes."""
+    body_sha256: str = field(init=False)
+    """The SHA-256 of the whole body's UTF-8 bytes, in hex."""
+
+    def __post_init__(self) -> None:
+        data = storable_text(self.envelope.body).encode("utf-8")
+        kept = data[:MAX_KEPT_REJECTED_BODY_BYTES].decode("utf-8", "ignore")
+        object.__setattr__(self, "body", kept)
+        object.__setattr__(self, "body_bytes", len(data))
+        object.__setattr__(self, "body_sha256", hashlib.sha256(data).hexdigest())
 
 
 Incoming = NewRecord | NewRejection
@@ -90,12 +111,16 @@ class StoredRejection:
     receive_count: int
     reason: str
     body: str
-    """The raw body; in listings only its first :data:`PREVIEW_BYTES` bytes."""
+    """The kept body (its first :data:`MAX_KEPT_REJECTED_BODY_BYTES`); in listings only its first
+    :data:`PREVIEW_BYTES` bytes."""
     body_bytes: int
+    """The size of the whole raw body in UTF-8 bytes."""
     cursor: str
     status: RejectionStatus = RejectionStatus.KEPT
     replayed_as: str | None = None
     """The message id it was sent again as (status ``replayed``)."""
+    body_sha256: str | None = None
+    """The SHA-256 of the whole raw body; None for a rejection stored before it was kept."""
 
 
 def now_us() -> int:
@@ -139,8 +164,24 @@ def us_from_utc(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode: no unpaired surrogate, so it encodes as UTF-8."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def storable_text(text: str) -> str:
-    """``text`` itself, or with unpaired surrogates escaped when it cannot be encoded as UTF-8."""
+    """``text`` itself, or with unpaired surrogates escaped when it cannot be encoded as UTF-8.
+
+    Not injective (``"\ud800"`` the surrogate and the six characters of its escape give the
+    same text), so it is never used to make a key: a message id that is not valid Unicode is
+    refused instead (core/batch.py), and only bodies, reasons and metadata pass through here.
+    """
     if text.isascii():
         return text
     try:

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from triggersqs.core.pagination import Page, paginate, scope_of
 from triggersqs.core.ports import MessageReader, RecordFilter
-from triggersqs.core.records import StoredRecord, StoredRejection
+from triggersqs.core.records import StoredRecord, StoredRejection, is_unicode
 
 
 class RecordService:
-    """Pages, single items and health of one store.
+    """Pages, single items and health of one store; its cursors hold no secret (pagination.py)."""
 
-    ``cursor_secret`` keys the cursors' tags; every instance serving one store must share it (the
-    API key when one is set, so that only its holders can mint cursors).
-    """
-
-    def __init__(self, store: MessageReader, store_name: str, cursor_secret: str = "") -> None:
+    def __init__(self, store: MessageReader, store_name: str) -> None:
         self.store_name = store_name
         self._store = store
-        self._secret = cursor_secret
 
     def records(self, where: RecordFilter, *, cursor: str | None, limit: int) -> Page[StoredRecord]:
         """A page of records matching ``where``; raises InvalidCursorError for a bad cursor."""
-        scope = scope_of(
-            self._secret, "records", where.client_id, where.command, where.since, where.until
-        )
+        scope = scope_of("records", where.client_id, where.command, where.since, where.until)
         return paginate(
             lambda after, count: self._store.list_records(where, after=after, limit=count),
             cursor=cursor,
@@ -37,16 +30,16 @@ class RecordService:
             lambda after, count: self._store.list_rejections(after=after, limit=count),
             cursor=cursor,
             limit=limit,
-            scope=scope_of(self._secret, "rejected"),
+            scope=scope_of("rejected"),
         )
 
     def record(self, message_id: str) -> StoredRecord | None:
-        """One whole record."""
-        return self._store.get_record(message_id)
+        """One whole record; none for an id that is not valid Unicode (none is ever stored)."""
+        return self._store.get_record(message_id) if is_unicode(message_id) else None
 
     def rejection(self, message_id: str) -> StoredRejection | None:
-        """One whole rejected message."""
-        return self._store.get_rejection(message_id)
+        """One whole rejected message; none for an id that is not valid Unicode."""
+        return self._store.get_rejection(message_id) if is_unicode(message_id) else None
 
     def check(self) -> None:
         """Raise StorageUnavailableError unless the store answers."""

@@ -12,6 +12,38 @@ from typing import Any
 from triggersqs.errors import ApiError
 
 
+class _KeyStaysWithItsOrigin(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, but sends ``Authorization`` on only to the origin it was meant for.
+
+    urllib copies every header onto the redirected request: an API (or anything in front of it)
+    answering 302 to another host would have received the API key (issue 11).
+    """
+
+    def redirect_request(  # noqa: PLR0917 - urllib's signature
+        self,
+        req: urllib.request.Request,
+        fp: Any,  # noqa: ANN401 - urllib's
+        code: int,
+        msg: str,
+        headers: Any,  # noqa: ANN401 - urllib's
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        """The redirected request, without the key when it leaves the origin."""
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(new.full_url) != _origin(req.full_url):
+            new.remove_header("Authorization")
+        return new
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+_opener = urllib.request.build_opener(_KeyStaysWithItsOrigin)
+
+
 def fetch_records(
     api_url: str,
     *,
@@ -43,7 +75,7 @@ def get_json(
     if api_key:
         request.add_header("Authorization", f"Bearer {api_key}")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _opener.open(request, timeout=timeout) as response:
             page: dict[str, Any] = json.load(response)
             return page
     except urllib.error.HTTPError as exc:

@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from triggersqs.bootstrap import build_runtime
 from triggersqs.errors import ConfigurationError
-from triggersqs.local.console import Console, add_console
+from triggersqs.local.console import Console
 from triggersqs.local.console.queues import QueueWatch
 from triggersqs.local.console.tally import OutcomeTally
 from triggersqs.local.embedded_sqs import LOOPBACK, embedded_sqs
+from triggersqs.local.limited_http import LimitedConfig
+from triggersqs.local.loopback import LoopbackHostOnly
 from triggersqs.local.poller import PollerSettings
+from triggersqs.local.server import announce_access, served_app
 from triggersqs.local.sqs_client import DEFAULT_REGION, SqsEndpoint, open_queue, region_of_environ
 from triggersqs.local.worker import start_pollers, stop_on_signals
 from triggersqs.settings import Settings
@@ -125,11 +128,10 @@ def run_dev(
         tally = OutcomeTally()
         runtime = build_runtime(settings, observer=tally)
         watch = QueueWatch(sqs_endpoint.client, queue, open_queue(sqs, dlq_url))
-        app = runtime.http_app()
-        add_console(app, Console("dev", tally=tally, queues=watch), api_key=settings.api_key)
+        console = Console("dev", tally=tally, queues=watch)
         api = uvicorn.Server(
-            uvicorn.Config(
-                app,
+            LimitedConfig(
+                LoopbackHostOnly(served_app(settings, runtime.store, console=console)),
                 host=LOOPBACK,
                 port=options.api_port,
                 log_level="warning",
@@ -160,6 +162,7 @@ def run_dev(
                 stop.set()
                 raise ConfigurationError(f"the HTTP API could not start on port {options.api_port}")
             api_url = f"http://{LOOPBACK}:{options.api_port}"
+            announce_access(settings.api_key, f"{LOOPBACK}:{options.api_port}")
             out.write(banner(queue_url, dlq_url, api_url, endpoint, region))
             out.flush()
             while not stop.wait(0.2):

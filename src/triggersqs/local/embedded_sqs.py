@@ -22,7 +22,8 @@ concurrent ReceiveMessage can fail on a set changing under it. Deletes and recei
 queue's own lock, the one sends already take (a long poll releases it while it waits).
 
 All patches are checked by tests/integration/test_embedded_sqs.py, and only applied to the moto
-series they were written for.
+series they were written for. The server answers the SQS API only, and nothing a web page sends
+(local/sqs_only.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Any
 from triggersqs.errors import ConfigurationError
 from triggersqs.local.moto_errors import install_aws_errors
 from triggersqs.local.moto_redrive import install_redrive
+from triggersqs.local.sqs_only import SqsOnly
 
 logger = logging.getLogger("triggersqs.embedded_sqs")
 
@@ -134,20 +136,30 @@ def _counting(method: Callable[..., Any], counting: threading.local) -> Callable
 
 @contextmanager
 def embedded_sqs(port: int, host: str = LOOPBACK) -> Iterator[str]:
-    """moto's server, tuned, on ``host:port`` (0 picks a free port); yields its endpoint."""
-    from moto.server import ThreadedMotoServer
+    """moto's server, tuned, serving the SQS API only (local/sqs_only.py), on ``host:port`` (0
+    picks a free port); yields its endpoint."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
 
     tune_moto()
     install_aws_errors()
     install_redrive()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    # What moto's ThreadedMotoServer does, with its application behind SqsOnly.
+    app = SqsOnly(DomainDispatcherApplication(create_backend_app))
     try:
-        server.start()
+        server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:
         raise ConfigurationError(f"cannot listen on {host}:{port}: {exc}") from None
+    thread = threading.Thread(target=server.serve_forever, name="embedded-sqs", daemon=True)
+    thread.start()
     try:
-        bound_host, bound_port = server.get_host_and_port()
-        yield f"http://{bound_host}:{bound_port}"
+        yield f"http://{host}:{server.server_port}"
     finally:
-        server.stop()
+        server.shutdown()
+        thread.join()
+        server.server_close()

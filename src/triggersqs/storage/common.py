@@ -106,6 +106,7 @@ def stored_rejection(
     reason: str,
     body: str,
     body_bytes: int,
+    body_sha256: str | None = None,
     listed: bool = False,
     status: str = RejectionStatus.KEPT,
     replayed_as: str | None = None,
@@ -124,6 +125,7 @@ def stored_rejection(
         cursor=cursor,
         status=_STATUSES.get(status, RejectionStatus.KEPT),
         replayed_as=replayed_as,
+        body_sha256=body_sha256,
     )
 
 

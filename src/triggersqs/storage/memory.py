@@ -161,8 +161,8 @@ class MemoryStore:
 
 def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | StoredRejection:
     envelope = item.envelope
-    body = storable_text(envelope.body)  # as SQLite does: a rejected body may not be UTF-8
     if isinstance(item, NewRecord):
+        body = storable_text(envelope.body)  # as SQLite does
         return stored_record(
             cursor=str(seq),
             message_id=envelope.message_id,
@@ -176,7 +176,7 @@ def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | Store
             body=body,
             body_bytes=utf8_size(body),
         )
-    return stored_rejection(
+    return stored_rejection(  # the kept part of the body, its whole size and digest (records.py)
         cursor=str(seq),
         message_id=envelope.message_id,
         queue_arn=envelope.queue_arn,
@@ -184,8 +184,9 @@ def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | Store
         stored_at_us=stored_at_us,
         receive_count=envelope.receive_count,
         reason=item.reason,
-        body=body,
-        body_bytes=utf8_size(body),
+        body=item.body,
+        body_bytes=item.body_bytes,
+        body_sha256=item.body_sha256,
         status=item.status,
     )
 

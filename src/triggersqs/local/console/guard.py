@@ -6,7 +6,6 @@ a CORS preflight, which gets no grant here."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -14,21 +13,11 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.exceptions import HTTPException
 
+from triggersqs.local.loopback import is_loopback_host
+
 MAX_BODY_BYTES: Final = 1024
 SAME_ORIGIN: Final = frozenset({"same-origin", "none"})
 """``Sec-Fetch-Site`` values of the page's own requests, and of one typed in or run by a tool."""
-
-
-def is_loopback_name(name: str) -> bool:
-    """``localhost`` (and its subdomains, which browsers resolve to loopback themselves), a
-    127.0.0.0/8 address, or ``::1``."""
-    name = name.lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def same_origin(request: Request) -> None:
@@ -43,7 +32,7 @@ def same_origin(request: Request) -> None:
     except ValueError:
         name = None
     local = (request.scope.get("server") or ("",))[0]
-    if name is None or not (is_loopback_name(name) or name == local):
+    if name is None or not (is_loopback_host(host) or name == local):
         raise HTTPException(
             403,
             "the console answers only to a loopback name (localhost, 127.0.0.1) or the"

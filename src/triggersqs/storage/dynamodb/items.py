@@ -56,7 +56,8 @@ def items_of(
     (``body_object``: its key) keeps only the listing's preview in the main item, and no parts."""
     envelope = item.envelope
     message_id = storable_text(envelope.message_id)
-    body = storable_text(envelope.body)
+    # A rejection keeps part of its body (records.py), with the whole one's size and digest.
+    body = storable_text(envelope.body) if isinstance(item, NewRecord) else item.body
     head, rest = (preview(body), []) if body_object is not None else split_body(body)
     shard = shard_of(message_id)
     kind = KIND_RECORD if isinstance(item, NewRecord) else KIND_REJECTION
@@ -70,7 +71,9 @@ def items_of(
         "stored_at": {"N": str(stamp)},
         "receive_count": {"N": str(envelope.receive_count)},
         "body": {"S": head},
-        "body_bytes": {"N": str(utf8_size(body))},
+        "body_bytes": {
+            "N": str(utf8_size(body) if isinstance(item, NewRecord) else item.body_bytes)
+        },
     }
     if rest:
         main["parts"] = {"N": str(len(rest))}
@@ -89,6 +92,7 @@ def items_of(
     else:
         main["reason"] = {"S": storable_text(item.reason)}
         main["status"] = {"S": item.status.value}
+        main["body_sha256"] = {"S": item.body_sha256}
     parts: list[Item] = [
         {
             "pk": {"S": message_id},
@@ -157,6 +161,7 @@ def rejection_of(main: Item, body: str, *, listed: bool = False) -> StoredReject
         reason=main["reason"].get("S", ""),
         body=body,
         body_bytes=int(main["body_bytes"].get("N", "0")),
+        body_sha256=main["body_sha256"].get("S") if "body_sha256" in main else None,
         listed=listed,
         status=main.get("status", {}).get("S", "kept"),
         replayed_as=main["replayed_as"].get("S") if "replayed_as" in main else None,

@@ -26,7 +26,7 @@ _BATCH_GET_TRIES: Final = 6
 # What a listing shows, and no index keys: less to send and to parse (the read costs the same).
 _LISTED: Final = (
     *("pk", "kind", "gsi_sk", "command", "client_id", "queue_arn", "sent_at", "stored_at"),
-    *("receive_count", "message_group_id", "reason", "body", "body_bytes"),
+    *("receive_count", "message_group_id", "reason", "body", "body_bytes", "body_sha256"),
     *("status", "replayed_as"),
 )
 _LISTED_PROJECTION: Final = ", ".join(f"#a{i}" for i in range(len(_LISTED)))

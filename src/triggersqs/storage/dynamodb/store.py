@@ -84,7 +84,8 @@ class DynamoDbStore:
     ) -> list[SaveStatus]:
         """Write each new message id once, concurrently; see :meth:`MessageWriter.save`.
 
-        With ``ordered`` the writes run one after another and stop at the first failure.
+        With ``ordered`` the writes run one after another; a failure holds back the rest of its
+        message group.
         """
         return writes.save(self._table, self._stamps, items, ordered=ordered, deadline=deadline)
 

@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from triggersqs.core.clock import Deadline, expired
 from triggersqs.core.ports import SaveStatus
-from triggersqs.core.records import Incoming, RejectionStatus, storable_text, utf8_size
+from triggersqs.core.records import Incoming, NewRecord, RejectionStatus, storable_text, utf8_size
 from triggersqs.errors import StorageError, StorageUnavailableError
 from triggersqs.storage.common import Stamps, decided_before_writing
 from triggersqs.storage.dynamodb.errors import TRANSIENT_REASONS, error_code, translate
@@ -84,11 +84,13 @@ def _write_in_order(
     table: Table, writes: list[tuple[Incoming, int]], deadline: Deadline | None
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    stopped = False
+    held: set[str | None] = set()  # message groups with a failed write: the rest wait
     for item, stamp in writes:
-        outcome = _FAIL if stopped else _attempt(table, item, stamp, deadline)
+        group = item.envelope.message_group_id
+        outcome = _FAIL if group in held else _attempt(table, item, stamp, deadline)
         outcomes.append(outcome)
-        stopped = outcome is _FAIL or isinstance(outcome, StorageError)
+        if outcome is _FAIL or isinstance(outcome, StorageError):
+            held.add(group)
     return outcomes
 
 
@@ -105,7 +107,9 @@ def _attempt(table: Table, item: Incoming, stamp: int, deadline: Deadline | None
 def _write(table: Table, item: Incoming, stamp: int, deadline: Deadline | None) -> SaveStatus:
     body_object = None
     if table.bodies is not None:
-        data = storable_text(item.envelope.body).encode("utf-8")
+        # A rejection keeps only part of its body (core/records.py): that part is what goes out.
+        kept = storable_text(item.envelope.body) if isinstance(item, NewRecord) else item.body
+        data = kept.encode("utf-8")
         if table.bodies.takes(len(data)):
             # The claim check: the object first, then the item that points to it.
             body_object = table.bodies.put(item.envelope.message_id, data, deadline)

@@ -12,7 +12,8 @@ RECORD_COLUMNS: Final = (
     " message_group_id"
 )
 REJECTION_COLUMNS: Final = (
-    "seq, message_id, queue_arn, sent_at, stored_at, receive_count, reason, status, replayed_as"
+    "seq, message_id, queue_arn, sent_at, stored_at, receive_count, reason, status, replayed_as,"
+    " body_sha256"
 )
 WHOLE_BODY: Final = "body, body_bytes"
 # Listings read a bounded prefix of each body: at most 4 bytes per character in UTF-8.
@@ -42,9 +43,10 @@ def record(row: tuple[Any, ...], *, listed: bool = False) -> StoredRecord:
 
 def rejection(row: tuple[Any, ...], *, listed: bool = False) -> StoredRejection:
     """A row of :data:`REJECTION_COLUMNS` and a body column pair; its ``seq`` is the cursor."""
-    seq, message_id, queue_arn, sent_at, stored_at, count, reason, status, replayed, body, size = (
-        row
-    )
+    seq, message_id, queue_arn, sent_at, stored_at, count, reason, status, replayed, digest = row[
+        :10
+    ]
+    body, size = row[10:]
     return stored_rejection(
         cursor=str(seq),
         message_id=message_id,
@@ -55,6 +57,7 @@ def rejection(row: tuple[Any, ...], *, listed: bool = False) -> StoredRejection:
         reason=reason,
         body=body,
         body_bytes=size,
+        body_sha256=digest,
         listed=listed,
         status=status,
         replayed_as=replayed,

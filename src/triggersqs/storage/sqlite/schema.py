@@ -8,6 +8,8 @@ counts the steps a file has had.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from typing import Final
 
@@ -48,13 +50,22 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     # What became of a rejection (core/records.py RejectionStatus), and the id it was replayed as.
     "ALTER TABLE rejected ADD COLUMN status TEXT NOT NULL DEFAULT 'kept'",
     "ALTER TABLE rejected ADD COLUMN replayed_as TEXT",
+    # The SHA-256 of a rejected body, kept beside its size when the body is kept only in part.
+    "ALTER TABLE rejected ADD COLUMN body_sha256 TEXT",
 )
 """Append only: the step at index ``n`` takes a file from version ``n`` to ``n + 1``. Each step is
 one SQL statement (``ALTER TABLE ... ADD COLUMN``, ``CREATE INDEX``...)."""
 
 
+PRIVATE_MODE: Final = 0o600
+"""A new file's mode: messages are readable by their owner only. SQLite creates the -wal and -shm
+files with the database file's own mode, so they get it too."""
+
+
 def connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
-    """A new connection to the file, not yet set up (see :func:`set_up`)."""
+    """A new connection to the file (created 0600 if new), not yet set up (see :func:`set_up`)."""
+    if path != ":memory:" and not path.startswith("file:"):
+        _create_private(path)
     return sqlite3.connect(
         path,
         timeout=busy_timeout_ms / 1000,
@@ -62,6 +73,20 @@ def connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
         check_same_thread=False,  # close() may run on another thread
         cached_statements=256,
     )
+
+
+def _create_private(path: str) -> None:
+    """Create ``path`` empty (an empty file is an empty database) with mode 0600, whatever the
+    umask; an existing file keeps the mode its owner gave it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except OSError:
+        return  # it exists, or cannot be made: sqlite3.connect then says why, as before
+    try:
+        with contextlib.suppress(AttributeError):  # no fchmod on Windows before Python 3.13
+            os.fchmod(fd, PRIVATE_MODE)  # the umask may have taken bits off
+    finally:
+        os.close(fd)
 
 
 def set_up(conn: sqlite3.Connection, *, synchronous: str, create_schema: bool) -> None:

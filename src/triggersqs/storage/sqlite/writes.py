@@ -27,8 +27,8 @@ _INSERT: Final = {
     " receive_count, expires_at, command, client_id, message_group_id, body, body_bytes)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "rejected": "INSERT OR IGNORE INTO rejected (message_id, queue_arn, sent_at, stored_at,"
-    " receive_count, expires_at, reason, body, body_bytes, status)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    " receive_count, expires_at, reason, body, body_bytes, body_sha256, status)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
 
 
@@ -69,7 +69,6 @@ def _write(
             continue
         seen.add(message_id)
         statuses.append(SaveStatus.STORED)
-        body = storable_text(envelope.body)
         common = (
             message_id,
             storable_text(envelope.queue_arn),
@@ -80,6 +79,7 @@ def _write(
         )
         if isinstance(item, NewRecord):
             group = envelope.message_group_id
+            body = storable_text(envelope.body)
             row = (
                 *common,
                 item.command,
@@ -90,8 +90,15 @@ def _write(
             )
             rows["records"].append((index, row))
         else:
-            values = (*common, item.reason, body, utf8_size(body), item.status.value)
-            rows["rejected"].append((index, values))
+            rejected = (
+                *common,
+                item.reason,
+                item.body,
+                item.body_bytes,
+                item.body_sha256,
+                item.status.value,
+            )
+            rows["rejected"].append((index, rejected))
     for table, other in (("records", "rejected"), ("rejected", "records")):
         for index in _insert(conn, table, other, rows[table]):
             statuses[index] = SaveStatus.DUPLICATE

@@ -111,9 +111,11 @@ def dev_stack(
     *args: str,
     env: Mapping[str, str] | None = None,
     region: str = "us-east-1",
+    ports: tuple[int, int] | None = None,
 ) -> Iterator[DevStack]:
-    """`triggersqs dev` in ``workdir`` on free ports; stopped with SIGINT, which must exit 0."""
-    sqs_port, api_port = free_port(), free_port()
+    """`triggersqs dev` in ``workdir`` on free ports (or ``ports``: SQS, API); stopped with
+    SIGINT, which must exit 0."""
+    sqs_port, api_port = ports or (free_port(), free_port())
     command = [
         TRIGGERSQS,
         "dev",

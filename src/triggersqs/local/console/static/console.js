@@ -132,6 +132,20 @@
     return row;
   }
 
+  // A panel whose data the server refuses (the store is down: 503) says so and the rest of the
+  // page carries on; a missing key or a lost connection is the whole page's business.
+  async function panel(name, work) {
+    const error = $(`${name}-error`);
+    try {
+      await work();
+      error.hidden = true;
+    } catch (failure) {
+      if (!(failure instanceof HttpError) || failure.status === 401) throw failure;
+      text(`${name}-error`, failure.message);
+      error.hidden = false;
+    }
+  }
+
   // ---- pages of records and rejections, by the API's cursors --------------------------------
 
   class Listing {
@@ -373,7 +387,11 @@
       return;
     }
     drawState(await api("console/api/state"));
-    await Promise.all([records.refresh(), rejections.refresh(), refreshDeadLetters()]);
+    await Promise.all([
+      panel("records", () => records.refresh()),
+      panel("rejected", () => rejections.refresh()),
+      panel("dlq", refreshDeadLetters),
+    ]);
     $("data").hidden = false;
     setConnection("live", "Live");
   }

@@ -6,33 +6,23 @@ storage) and asserts that the page logged no error and threw nothing."""
 from __future__ import annotations
 
 import re
-import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.support.browser import AXE, chromium
 from tests.support.servers import free_port
 from tests.support.stack import DevStack, body, dev_stack, run_triggersqs
 
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Error
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-AXE = Path(__file__).parents[2] / ".cache" / "axe-core" / "axe.min.js"
 KEY = "console-e2e-Zp4tq9V1xkR7mN2sLw8eYb3cHd6fJu0aGi5o"
 SEEN = 15_000
 """How long (ms) the page may take to show what the server has."""
@@ -43,11 +33,8 @@ expect.set_options(timeout=SEEN)
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "no /usr/bin/chromium: run scripts/install-browser"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @dataclass
@@ -309,26 +296,3 @@ def test_the_page_wakes_from_a_frozen_tab_and_reconnects_after_dev_restarts(
             expect(page.locator("#since")).to_contain_text("dev started")
     finally:
         opened_tab.__exit__(None, None, None)
-
-
-def median_seconds_to_show(page: Page, stack: DevStack, times: int, label: str) -> float:
-    """From `triggersqs send` returning to the row being visible, ``times`` times."""
-    seen: list[float] = []
-    for number in range(times):
-        client = f"{label}-{number}"
-        send(stack, body(client))
-        returned = time.perf_counter()
-        page.locator("#records tbody tr", has_text=client).wait_for()
-        seen.append(time.perf_counter() - returned)
-    return statistics.median(seen)
-
-
-def test_a_sent_message_shows_within_a_few_seconds(
-    browser: Browser, tmp_path: Path, record_property: Callable[[str, object], None]
-) -> None:
-    with dev_stack(tmp_path) as stack, tab(browser, stack.api_url + "/") as opened:
-        expect(opened.page.locator("#connection")).to_have_text("Live")
-        median = median_seconds_to_show(opened.page, stack, 5, "latency")
-    record_property("console_seconds_to_show_median", round(median, 3))
-    print(f"console: a sent message shows after {median:.2f} s (median of 5)")
-    assert median < SEEN / 1000

@@ -104,6 +104,7 @@ def test_the_zip_holds_the_runtime_only_not_the_local_tooling(built_zip: Build) 
         recorded = archive.read(record).decode()
 
     assert local_only == []
+    assert not [name for name in listed if "console" in name]  # the page of dev and serve
     assert "triggersqs/local/" not in recorded
     assert "triggersqs/cli/" not in recorded
     assert not any(name.endswith("entry_points.txt") and "triggersqs-" in name for name in listed)

@@ -182,21 +182,23 @@ def test_paging_follows_the_apis_cursors(browser: Browser, tmp_path: Path) -> No
 def test_messages_failed_while_the_store_was_away_are_redriven_from_the_page_and_stored(
     browser: Browser, tmp_path: Path
 ) -> None:
-    # GIVEN dev in retry mode whose SQLite file lives in a folder that is not there yet (a
-    # volume not mounted): every record fails at once and goes back to the queue, to the DLQ
-    # after 3 receives; the API's reads answer 503 meanwhile, which the browser logs
-    volume = tmp_path / "volume"
+    # GIVEN dev in retry mode, its SQLite file on a volume
+    volume, away = tmp_path / "volume", tmp_path / "volume-away"
+    volume.mkdir()
     env = {
         "TRIGGERSQS_INVALID_MESSAGES": "retry",
         "TRIGGERSQS_SQLITE_PATH": str(volume / "triggersqs.db"),
     }
-    unavailable = r"status of 503 \(Service Unavailable\)"
+    unavailable = r"status of 503 \(Service Unavailable\)"  # the API's reads, while it is away
     with (
         dev_stack(tmp_path, "--visibility-timeout", "2", env=env) as stack,
         tab(browser, stack.api_url + "/", unavailable) as opened,
     ):
         page = opened.page
-        expect(page.locator("#records-error")).to_contain_text("store is unavailable")
+        expect(page.locator("#connection")).to_have_text("Live")
+        # AND the volume gone (unmounted): every record fails at once and goes back to the
+        # queue, to the DLQ after 3 receives
+        volume.rename(away)
 
         # WHEN three commands and one poison message are sent
         send(stack, body("late-1"), body("late-2"), body("late-3"), "poison")
@@ -208,8 +210,8 @@ def test_messages_failed_while_the_store_was_away_are_redriven_from_the_page_and
         # (each command failed on each of its 3 receives)
         expect(page.locator("#outcome-failed")).to_have_text("9")
 
-        # WHEN the cause is fixed (the volume is there) and Redrive is pressed
-        volume.mkdir()
+        # WHEN the cause is fixed (the volume is back) and Redrive is pressed
+        away.rename(volume)
         page.get_by_role("button", name="Redrive").click()
 
         # THEN the redrive reports its end, and the three commands are stored
@@ -217,7 +219,6 @@ def test_messages_failed_while_the_store_was_away_are_redriven_from_the_page_and
             "Redrove 4 messages (StartMessageMoveTask)"
         )
         expect(rows(page, "records")).to_have_count(3)
-        expect(page.locator("#records-error")).to_be_hidden()
         expect(page.locator("#outcome-stored")).to_have_text("3")
         # AND the poison one is poison still: rejected again, its reason kept
         expect(rows(page, "rejected").first.locator("td").nth(1)).to_contain_text("not valid JSON")

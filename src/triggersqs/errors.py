@@ -8,6 +8,7 @@ TriggerSqsError
 ├── InvalidBatchResponseError   a handler's answer breaks Lambda's partial batch response contract
 ├── InvalidCursorError          a pagination cursor that this service did not issue
 ├── ApiError                    the HTTP API could not be reached or refused a request
+├── QueueUnavailableError       the SQS endpoint of a queue cannot be reached
 └── StorageError                the store refused or failed an operation
     └── StorageUnavailableError     the store cannot be reached now; retrying later may work
 
@@ -48,6 +49,10 @@ class InvalidCursorError(TriggerSqsError):
 
 class ApiError(TriggerSqsError):
     """The HTTP API could not be reached or refused the request (``triggersqs records``)."""
+
+
+class QueueUnavailableError(TriggerSqsError):
+    """The SQS endpoint of a queue cannot be reached (``worker``, ``send``); it may come back."""
 
 
 class StorageError(TriggerSqsError):

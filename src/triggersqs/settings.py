@@ -20,6 +20,11 @@ from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError,
 from triggersqs.errors import ConfigurationError
 
 ENV_PREFIX: Final = "TRIGGERSQS_"
+QUEUE_URL_VARIABLE: Final = "TRIGGERSQS_QUEUE_URL"
+API_URL_VARIABLE: Final = "TRIGGERSQS_API_URL"
+CLIENT_VARIABLES: Final = frozenset({QUEUE_URL_VARIABLE, API_URL_VARIABLE})
+"""Read by the client commands (``send``, ``records``, ``worker``: cli/options.py) to find a queue
+or an API, not by the service: its settings pass over them instead of refusing them as unknown."""
 MAX_SQS_BODY_BYTES: Final = 1_048_576
 """SQS's own limit on a message body (1 MiB): larger bodies can never arrive."""
 MIN_API_KEY_CHARS: Final = 16
@@ -78,7 +83,9 @@ class Settings:
         values: dict[str, object] = {
             key[len(ENV_PREFIX) :].lower(): value
             for key, value in environ.items()
-            if key.upper().startswith(ENV_PREFIX) and value != ""
+            if key.upper().startswith(ENV_PREFIX)
+            and value != ""
+            and key.upper() not in CLIENT_VARIABLES
         }
         values.update(overrides)
         return cls.build(**values)

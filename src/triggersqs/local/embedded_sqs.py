@@ -28,6 +28,7 @@ series they were written for.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,7 +36,7 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
-from triggersqs.errors import ConfigurationError
+from triggersqs.local.sockets import bound_port, listen
 
 logger = logging.getLogger("triggersqs.embedded_sqs")
 
@@ -131,19 +132,45 @@ def _counting(method: Callable[..., Any], counting: threading.local) -> Callable
 
 
 @contextmanager
-def embedded_sqs(port: int, host: str = LOOPBACK) -> Iterator[str]:
-    """moto's server, tuned, on ``host:port`` (0 picks a free port); yields its endpoint."""
-    from moto.server import ThreadedMotoServer
+def embedded_sqs(
+    port: int = 0, host: str = LOOPBACK, *, listener: socket.socket | None = None
+) -> Iterator[str]:
+    """moto's server, tuned, on ``host:port`` (0 picks a free port) or on ``listener``, a socket
+    already bound (local/sockets.py); yields its endpoint.
+
+    The socket is bound here, in the caller's thread, before the server's thread starts: moto's
+    ThreadedMotoServer binds in its thread, where a busy port ends the thread (werkzeug calls
+    sys.exit) and the caller waits forever.
+    """
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
 
     tune_moto()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    own = listener is None
+    bound = listen(host, port, "the SQS server") if listener is None else listener
     try:
-        server.start()
-    except OSError as exc:
-        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc}") from None
-    try:
-        bound_host, bound_port = server.get_host_and_port()
-        yield f"http://{bound_host}:{bound_port}"
+        server = make_server(
+            host,
+            bound_port(bound),
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+            fd=bound.fileno(),
+        )
     finally:
-        server.stop()
+        if own:
+            bound.close()  # the server serves on its own duplicate of the descriptor
+    thread = threading.Thread(target=server.serve_forever, name="embedded-sqs", daemon=True)
+    thread.start()
+    try:
+        shown = f"[{host}]" if ":" in host else host
+        yield f"http://{shown}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

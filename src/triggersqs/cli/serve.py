@@ -20,9 +20,7 @@ def add(subparsers: Subparsers) -> None:
         " bound and the store checked before it serves: either failing is one line and exit 2.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    parser.add_argument(
-        "--port", type=int, default=8000, help="port to bind (8000; 0: any free)"
-    )
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (8000; 0: any free)")
     parser.add_argument(
         "--workers",
         type=_positive,

@@ -3,7 +3,8 @@ default order, every filter kept, and cursors that belong to one order only."""
 
 from __future__ import annotations
 
-from tests.integration.test_api import RecordPage, Servers, checked, error, servers, walk
+from tests.integration.test_api import Servers, checked, error, servers, walk
+from triggersqs.api.schemas import RecordPage
 
 __all__ = ["servers"]  # the module-scoped fixture of test_api.py, shared
 

@@ -9,7 +9,6 @@ from triggersqs.cli import options
 
 if TYPE_CHECKING:
     from triggersqs.cli.options import Subparsers
-    from triggersqs.local.poller import Handler
 
 
 def add(subparsers: Subparsers) -> None:
@@ -30,24 +29,24 @@ def add(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Poll until SIGINT or SIGTERM."""
+    from triggersqs.local.startup import checked_runtime
     from triggersqs.local.worker import run_worker
 
     settings = options.settings()
     target = options.queue_target(args, fallback=None)
     options.configure_logging_of(args, settings)
+    # Build and check the store first, so a store that cannot work (no table, no region, a path
+    # it cannot open) is refused at start-up instead of failing every batch into the DLQ.
+    runtime = checked_runtime(settings)
 
-    def handler() -> Handler:
-        from triggersqs.local.startup import checked_runtime
-
-        # Build and check the store now, so a store that cannot work (no table, no region, a
-        # path it cannot open) is refused at start-up instead of failing every batch into the DLQ.
-        return checked_runtime(settings)
-
-    run_worker(
-        target.endpoint,
-        target.url,
-        handler,
-        options.poller_settings(args),
-        concurrency=args.concurrency,
-    )
+    try:
+        run_worker(
+            target.endpoint,
+            target.url,
+            lambda: runtime,
+            options.poller_settings(args),
+            concurrency=args.concurrency,
+        )
+    finally:
+        runtime.close()
     return 0

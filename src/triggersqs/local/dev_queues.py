@@ -106,11 +106,11 @@ def connect_host(host: str) -> str:
 
 def exposure_warning(host: str, *, api_key: bool) -> str:
     """What binding ``host`` exposes to whoever can reach this machine."""
-    api = "needs the API key" if api_key else "has no API key (set TRIGGERSQS_API_KEY)"
+    api = "behind TRIGGERSQS_API_KEY" if api_key else "with no key: set TRIGGERSQS_API_KEY"
     return (
         f"warning: --host {host} is not loopback: the embedded SQS server (no authentication:"
         " anyone who reaches it can send, read and delete messages) and the HTTP API (every"
-        f" stored message; it {api}) are open to the network"
+        f" stored message, {api}) are open to the network"
     )
 
 

@@ -21,6 +21,12 @@ appends meanwhile is dropped, acknowledged to the sender and never delivered (se
 concurrent ReceiveMessage can fail on a set changing under it. Deletes and receives now hold the
 queue's own lock, the one sends already take (a long poll releases it while it waits).
 
+And it makes content-based deduplication hold as SQS documents it: a FIFO queue drops a message
+whose deduplication id it accepted in the last five minutes, whether or not that message is
+still on the queue. moto compares only with the messages still there, so a duplicate sent after
+the first was received and deleted (what a poller does within milliseconds) was delivered again.
+Sends now remember each id for the five minutes (redrives to a DLQ are not sends and pass).
+
 All patches are checked by tests/integration/test_embedded_sqs.py, and only applied to the moto
 series they were written for.
 """
@@ -86,6 +92,9 @@ def tune_moto() -> bool:
         models.SQSBackend.receive_message = _under_named_queue_lock(  # type: ignore[method-assign]
             models.SQSBackend.receive_message
         )
+        sending = threading.local()
+        models.SQSBackend.send_message = _marking(models.SQSBackend.send_message, sending)  # type: ignore[method-assign]
+        models.Queue.add_message = _deduplicated(models.Queue.add_message, sending)  # type: ignore[method-assign]
         _tuned = True
         return True
 
@@ -107,6 +116,43 @@ def _under_named_queue_lock(method: Callable[..., Any]) -> Callable[..., Any]:
             return method(backend, queue_name, *args, **kwargs)
 
     return locked
+
+
+DEDUPLICATION_MS = 5 * 60 * 1000
+"""SQS's deduplication interval for FIFO queues."""
+
+
+def _marking(method: Callable[..., Any], sending: threading.local) -> Callable[..., Any]:
+    @wraps(method)
+    def send_message(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - moto's
+        sending.active = True
+        try:
+            return method(*args, **kwargs)
+        finally:
+            sending.active = False
+
+    return send_message
+
+
+def _deduplicated(method: Callable[..., Any], sending: threading.local) -> Callable[..., Any]:
+    @wraps(method)
+    def add_message(queue: Any, message: Any) -> Any:  # noqa: ANN401 - moto's
+        dedup_id = getattr(message, "deduplication_id", None)
+        if not (queue.fifo_queue and dedup_id and getattr(sending, "active", False)):
+            return method(queue, message)
+        now = int(message.sent_timestamp or time.time() * 1000)
+        with queue._messages_lock:
+            seen: dict[str, int] = queue.__dict__.setdefault("_triggersqs_dedup", {})
+            if now - seen.get(dedup_id, -DEDUPLICATION_MS) < DEDUPLICATION_MS:
+                return None  # accepted, not delivered: as SQS does within the interval
+            if len(seen) >= queue.__dict__.get("_triggersqs_dedup_prune", 1024):
+                for key in [k for k, t in seen.items() if now - t >= DEDUPLICATION_MS]:
+                    del seen[key]
+                queue.__dict__["_triggersqs_dedup_prune"] = 2 * max(len(seen), 512)
+            seen[dedup_id] = now
+            return method(queue, message)
+
+    return add_message
 
 
 def _only_when_counting(count: property, counting: threading.local) -> property:

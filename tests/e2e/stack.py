@@ -207,6 +207,7 @@ def _drain(process: subprocess.Popen[str], path: Path) -> threading.Thread:
         with path.open("w") as out:
             for line in stdout:
                 out.write(line)
+                out.flush()  # tests read it while the process runs
 
     thread = threading.Thread(target=copy, daemon=True)
     thread.start()

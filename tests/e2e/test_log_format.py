@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import TRIGGERSQS, DevStack, body, clean_env, dev_stack, send_bodies, wait_for
+from tests.e2e.stack import TRIGGERSQS, body, clean_env, dev_stack, send_bodies, wait_for
+from tests.integration.sqs_fixtures import sqs_client
 from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
@@ -71,9 +72,9 @@ def test_on_a_terminal_logs_are_coloured_text_by_default(tmp_path: Path) -> None
     try:
         read_until(b"is ready", 60)
         # WHEN a message is processed
-        stack = DevStack(process, f"http://127.0.0.1:{sqs_port}", "", "", "", "us-east-1", "")
-        url = stack.sqs().get_queue_url(QueueName="triggersqs")["QueueUrl"]
-        send_bodies(stack.sqs(), url, [body("terminal")])
+        sqs = sqs_client(f"http://127.0.0.1:{sqs_port}")
+        url = sqs.get_queue_url(QueueName="triggersqs")["QueueUrl"]
+        send_bodies(sqs, url, [body("terminal")])
         read_until(b"batch processed", 30)
     finally:
         process.send_signal(signal.SIGINT)

@@ -16,6 +16,7 @@ from triggersqs.api.auth import bearer_check
 from triggersqs.api.docs import Docs
 from triggersqs.api.errors import add_error_handlers
 from triggersqs.api.routes import add_data_routes, add_health_routes
+from triggersqs.api.swagger import add_docs_routes
 from triggersqs.core.service import RecordService
 
 NETWORK_STORES = frozenset({"dynamodb"})
@@ -50,9 +51,11 @@ def _build(service: RecordService, api_key: str | None, docs: Docs) -> FastAPI:
         # With a key, the schema is served below behind it, and the browsable docs are off: the
         # Swagger page could not send the key when it fetches the schema.
         openapi_url=None if api_key else "/openapi.json",
-        docs_url=None if api_key else "/docs",
+        docs_url=None,  # served by swagger.py, from local files
         redoc_url=None if api_key else "/redoc",
     )
+    if not api_key:
+        add_docs_routes(app, openapi_url="/openapi.json")
     add_error_handlers(app)
     inline = service.store_name not in NETWORK_STORES
     add_health_routes(app, service, inline=inline, docs=docs)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from tests.e2e.stack import (
     send_bodies,
     wait_for,
 )
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_answering
 from triggersqs.local.devstate import STATE_FILE
 
 UNUSABLE_STORE = {"TRIGGERSQS_SQLITE_PATH": "/etc/passwd/x.db"}
@@ -181,3 +183,55 @@ def test_the_worker_reports_an_unreachable_endpoint_in_one_line_with_exit_1(
 def test_the_worker_without_any_queue_says_how_to_name_one(tmp_path: Path) -> None:
     line = refused("worker", cwd=tmp_path, env=NO_AWS)
     assert "--queue-url or TRIGGERSQS_QUEUE_URL" in line
+
+
+def test_a_dynamodb_table_that_does_not_exist_is_refused_before_ready(
+    dynamodb_local_endpoint: str, tmp_path: Path
+) -> None:
+    env = {
+        "TRIGGERSQS_STORE": "dynamodb",
+        "TRIGGERSQS_DYNAMODB_TABLE": "no-such-table",
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local_endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }
+
+    line = refused("serve", "--port", "0", cwd=tmp_path, env=env, within=20)
+
+    assert "the store cannot work" in line
+    assert "TRIGGERSQS_DYNAMODB_TABLE=no-such-table" in line
+
+
+def test_a_dynamodb_endpoint_down_at_start_is_a_warning_and_serve_runs_on(tmp_path: Path) -> None:
+    # GIVEN DynamoDB's endpoint is down (a port nobody listens on): it may come back
+    port, nowhere = free_port(), f"http://127.0.0.1:{free_port()}"
+    env = clean_env(
+        TRIGGERSQS_STORE="dynamodb",
+        TRIGGERSQS_DYNAMODB_TABLE="triggersqs",
+        AWS_ENDPOINT_URL_DYNAMODB=nowhere,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+    )
+    # WHEN serve starts
+    process = subprocess.Popen(
+        [TRIGGERSQS, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # THEN it warns in one line and serves, its readiness check saying the store is down
+        wait_until_answering(f"http://127.0.0.1:{port}/healthcheck", process)  # type: ignore[arg-type]
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10)
+        assert answer.value.code == 503
+        answer.value.close()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert err.startswith("triggersqs: warning: the store does not answer yet")
+    assert "Traceback" not in err

@@ -84,7 +84,7 @@ def run_dev(
         sqs_socket = stack.enter_context(listen(options.host, options.sqs_port, "the SQS server"))
         api_socket = stack.enter_context(listen(options.host, options.api_port, "the HTTP API"))
         store = build_store(settings)
-        check_store(store, settings)
+        check_store(store, settings, err=err)
         stack.callback(store.close)
         if not is_loopback(options.host):
             warning = exposure_warning(options.host, api_key=bool(settings.api_key))

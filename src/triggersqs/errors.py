@@ -11,6 +11,7 @@ TriggerSqsError
 ├── SqsError                    SQS refused or failed a request of a command (dlq, replay, ...)
 ├── RedriveError                a DLQ redrive did not complete (task failed or cancelled, or left)
 ├── ReplayError                 a replay was refused, or sent but its mark not written
+├── QueueUnavailableError       the SQS endpoint of a queue cannot be reached
 └── StorageError                the store refused or failed an operation
     └── StorageUnavailableError     the store cannot be reached now; retrying later may work
 
@@ -64,6 +65,10 @@ class RedriveError(TriggerSqsError):
 
 class ReplayError(TriggerSqsError):
     """A replay was refused (already replayed, no whole body), or sent but not marked."""
+
+
+class QueueUnavailableError(TriggerSqsError):
+    """The SQS endpoint of a queue cannot be reached (``worker``, ``send``); it may come back."""
 
 
 class StorageError(TriggerSqsError):

@@ -12,6 +12,7 @@ TriggerSqsError
 ├── RedriveError                a DLQ redrive did not complete (task failed or cancelled, or left)
 │   └── RedriveBusyError            a redrive is running already (the console runs one at a time)
 ├── ReplayError                 a replay was refused, or sent but its mark not written
+├── QueueUnavailableError       the SQS endpoint of a queue cannot be reached
 └── StorageError                the store refused or failed an operation
     └── StorageUnavailableError     the store cannot be reached now; retrying later may work
 
@@ -70,6 +71,10 @@ class RedriveBusyError(RedriveError):
 
 class ReplayError(TriggerSqsError):
     """A replay was refused (already replayed, no whole body), or sent but not marked."""
+
+
+class QueueUnavailableError(TriggerSqsError):
+    """The SQS endpoint of a queue cannot be reached (``worker``, ``send``); it may come back."""
 
 
 class StorageError(TriggerSqsError):

@@ -20,6 +20,11 @@ from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError,
 from triggersqs.errors import ConfigurationError
 
 ENV_PREFIX: Final = "TRIGGERSQS_"
+QUEUE_URL_VARIABLE: Final = "TRIGGERSQS_QUEUE_URL"
+API_URL_VARIABLE: Final = "TRIGGERSQS_API_URL"
+CLIENT_VARIABLES: Final = frozenset({QUEUE_URL_VARIABLE, API_URL_VARIABLE})
+"""Read by the client commands (``send``, ``records``, ``worker``: cli/options.py) to find a queue
+or an API, not by the service: its settings pass over them instead of refusing them as unknown."""
 MAX_SQS_BODY_BYTES: Final = 1_048_576
 """SQS's own limit on a message body (1 MiB): larger bodies can never arrive."""
 MAX_RETENTION_DAYS: Final = 36_500
@@ -102,10 +107,10 @@ class Settings:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
         """Settings from ``TRIGGERSQS_*`` variables; empty values count as unset, but for the API
-        key (an empty one is refused)."""
+        key (an empty one is refused). The client commands' variables are passed over."""
         values: dict[str, object] = {}
         for key, value in environ.items():
-            if key.upper().startswith(ENV_PREFIX):
+            if key.upper().startswith(ENV_PREFIX) and key.upper() not in CLIENT_VARIABLES:
                 name = key[len(ENV_PREFIX) :].lower()
                 if value != "" or name in _KEEP_EMPTY:
                     values[name] = value

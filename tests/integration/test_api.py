@@ -613,9 +613,11 @@ def test_openapi_describes_every_model_and_response(api: httpx.Client) -> None:
 def test_openapi_describes_the_listing_query_parameters(api: httpx.Client) -> None:
     parameters = {p["name"]: p for p in openapi(api)["paths"]["/records"]["get"]["parameters"]}
 
-    assert set(parameters) == {"limit", "cursor", "client_id", "command", "since", "until"}
+    assert set(parameters) == {"limit", "cursor", "client_id", "command", "since", "until", "order"}
     limit = parameters["limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 1000, 100)
+    order = parameters["order"]["schema"]
+    assert (order["enum"], order["default"]) == (["asc", "desc"], "asc")
 
 
 def test_openapi_of_a_keyed_api_documents_bearer_auth_on_data_endpoints_only(

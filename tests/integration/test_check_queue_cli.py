@@ -103,12 +103,14 @@ def test_bad_usage_is_one_line_and_exit_2(
     assert err.count("\n") == 1
 
 
-def test_an_unreachable_or_missing_queue_is_one_line_and_exit_2(
+def test_an_unreachable_queue_is_one_line_and_exit_1_and_a_missing_one_exit_2(
     sqs: SQSClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # An endpoint that does not answer may come back (a runtime failure: 1); a queue that does
+    # not exist is a configuration error (2).
     nowhere = f"http://127.0.0.1:{free_port()}/123456789012/q"
     status, _, err = check(capsys, nowhere, "--function-timeout", "30")
-    assert (status, err.startswith("triggersqs: cannot reach SQS")) == (2, True)
+    assert (status, err.startswith("triggersqs: cannot reach SQS")) == (1, True)
 
     missing = create_queue(sqs).url + "-missing"
     status, _, err = check(capsys, missing, "--function-timeout", "30")

@@ -253,3 +253,33 @@ def test_concurrent_sends_receives_and_deletes_lose_no_message() -> None:
 
     # THEN every message sent was received
     assert len(set(received)) == 1600
+
+
+@pytest.fixture(scope="module")
+def tuned() -> Iterator[SQSClient]:
+    """A client of the embedded (tuned) server alone."""
+    with sqs_server() as endpoint:
+        client = sqs_client(endpoint)
+        yield client
+        client.close()
+
+
+@pytest.mark.parametrize("by", ["content", "id"])
+def test_a_fifo_duplicate_sent_after_the_first_was_deleted_is_not_delivered_again(
+    tuned: SQSClient, by: str
+) -> None:
+    # GIVEN a FIFO queue, and a message received and deleted, as a poller does at once
+    queue = create_queue(tuned, fifo=True, ContentBasedDeduplication=str(by == "content").lower())
+    extra: dict[str, str] = {} if by == "content" else {"MessageDeduplicationId": "order-7"}
+    tuned.send_message(QueueUrl=queue.url, MessageBody="same", MessageGroupId="g", **extra)  # type: ignore[arg-type]
+    [first] = tuned.receive_message(QueueUrl=queue.url)["Messages"]
+    tuned.delete_message(QueueUrl=queue.url, ReceiptHandle=first["ReceiptHandle"])
+    # WHEN the same message is sent again within SQS's five-minute deduplication interval
+    again = tuned.send_message(QueueUrl=queue.url, MessageBody="same", MessageGroupId="g", **extra)  # type: ignore[arg-type]
+    # THEN the send is accepted, and nothing is delivered (stock moto delivers it again)
+    assert again["MessageId"]
+    assert counts(tuned, queue.url) == Counts(visible=0, not_visible=0, delayed=0)
+    # ... while another body (another id) still goes through
+    other = {} if by == "content" else {"MessageDeduplicationId": "order-8"}
+    tuned.send_message(QueueUrl=queue.url, MessageBody="other", MessageGroupId="g", **other)  # type: ignore[arg-type]
+    assert counts(tuned, queue.url).visible == 1

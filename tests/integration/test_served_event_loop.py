@@ -30,13 +30,15 @@ class HeldStore(MemoryStore):
         self.waiting = 0
         self.most_waiting = 0
 
-    def list_records(self, where: RecordFilter, *, after: str | None, limit: int) -> Slice[Any]:
+    def list_records(
+        self, where: RecordFilter, *, after: str | None, limit: int, newest_first: bool = False
+    ) -> Slice[Any]:
         with self._lock:
             self.waiting += 1
             self.most_waiting = max(self.most_waiting, self.waiting)
         try:
             self.release.wait(30)
-            return super().list_records(where, after=after, limit=limit)
+            return super().list_records(where, after=after, limit=limit, newest_first=newest_first)
         finally:
             with self._lock:
                 self.waiting -= 1

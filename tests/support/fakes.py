@@ -89,7 +89,7 @@ class BuggyStore(MemoryStore):
         raise self.error
 
     def list_records(
-        self, where: RecordFilter, *, after: str | None, limit: int
+        self, where: RecordFilter, *, after: str | None, limit: int, newest_first: bool = False
     ) -> Slice[StoredRecord]:
         raise self.error
 

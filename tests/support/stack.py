@@ -144,7 +144,7 @@ def dev_stack(
         stack = DevStack(
             process=process,
             endpoint=f"http://127.0.0.1:{sqs_port}",
-            queue_url=_line_value(banner, "queue"),
+            queue_url=_line_value(banner, "queue").split()[0],
             dlq_url=_line_value(banner, "dead letters").split()[0],
             api_url=api_url,
             region=region,
@@ -173,8 +173,7 @@ def _read_banner(process: subprocess.Popen[str]) -> str:
     deadline = time.monotonic() + 60
     for line in process.stdout:
         lines.append(line)
-        if line.startswith("Read it back:"):
-            lines.extend(process.stdout.readline() for _ in range(2))
+        if line.startswith("triggersqs dev is ready"):
             return "".join(lines)
         if time.monotonic() > deadline:
             break
@@ -190,6 +189,7 @@ def _drain(process: subprocess.Popen[str], path: Path) -> threading.Thread:
         with path.open("w") as out:
             for line in stdout:
                 out.write(line)
+                out.flush()  # tests read it while the process runs
 
     thread = threading.Thread(target=copy, daemon=True)
     thread.start()

@@ -14,7 +14,7 @@ import pytest
 from tests.support.servers import free_port
 from triggersqs import errors
 from triggersqs.cli import app as cli
-from triggersqs.local import api_client
+from triggersqs.local import api_client, dev_queues
 from triggersqs.local import dev as devstack
 from triggersqs.local.sqs_client import region_of_queue_url
 
@@ -84,7 +84,6 @@ def test_every_command_has_its_own_help(command: str, capsys: pytest.CaptureFixt
         (["send"], "one of the arguments --command --file --count is required"),
         (["send", "--count", "5", "--file", "x.jsonl"], "not allowed with"),
         (["send", "--count", "ten"], "invalid int value"),
-        (["worker"], "--queue-url"),
         (["invoke"], "event"),
         (["dev", "--batch-size"], "expected one argument"),
     ],
@@ -95,7 +94,6 @@ def test_every_command_has_its_own_help(command: str, capsys: pytest.CaptureFixt
         "send-nothing",
         "send-two-sources",
         "count-not-a-number",
-        "worker-without-queue",
         "invoke-without-event",
         "option-without-value",
     ],
@@ -210,7 +208,7 @@ def test_the_banner_names_the_region_and_a_paste_ready_aws_cli_command() -> None
     queue_url = f"{endpoint}/123456789012/triggersqs"
     dlq_url = f"{endpoint}/123456789012/triggersqs-dlq"
     # WHEN its banner is written
-    text = devstack.banner(queue_url, dlq_url, "http://127.0.0.1:8000", endpoint, "eu-central-1")
+    text = dev_queues.banner(queue_url, dlq_url, "http://127.0.0.1:8000", endpoint, "eu-central-1")
     # THEN it names the region, the queues and the API
     assert "region eu-central-1" in text
     assert queue_url in text

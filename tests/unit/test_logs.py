@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.factories import QUEUE_ARN, envelope
 from triggersqs.core.batch import BatchPolicy, BatchProcessor
-from triggersqs.logs import configure_logging, request_id
+from triggersqs.logs import configure_logging, default_log_format, request_id
 from triggersqs.storage.memory import MemoryStore
 
 OTHER_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:somebody-else"
@@ -179,3 +179,68 @@ def test_line_and_paragraph_separators_go_out_escaped_so_one_record_stays_one_li
     (line,) = text.splitlines()
     assert json.loads(line)["message_id"] == f"id{separator}x"
     assert "é" in text  # other non-ASCII text still goes out as it is
+
+
+# -- text lines (--log-format text) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def text_logs() -> Iterator[Callable[[bool], Callable[[], str]]]:
+    """Configure text logging into a buffer (as a terminal or not); restore the logger after."""
+    logger = logging.getLogger("triggersqs")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+
+    def configure(terminal: bool) -> Callable[[], str]:
+        stream = io.StringIO()
+        stream.isatty = lambda: terminal  # type: ignore[method-assign]
+        configure_logging("INFO", stream=stream, log_format="text")
+        return stream.getvalue
+
+    yield configure
+    logger.handlers[:], logger.level, logger.propagate = saved
+
+
+def test_a_batch_is_one_readable_text_line_with_its_counts(
+    text_logs: Callable[[bool], Callable[[], str]],
+) -> None:
+    read = text_logs(False)
+
+    run_mixed_batch()
+
+    lines = read().splitlines()
+    summary = [line for line in lines if "batch processed" in line][-1]  # the mixed batch's
+    assert not summary.startswith("{")
+    assert "records=4 stored=1 duplicate=1 rejected=1 failed=1" in summary
+    assert "\x1b[" not in read()  # no colour when the stream is not a terminal
+
+
+def test_text_lines_are_coloured_on_a_terminal(
+    text_logs: Callable[[bool], Callable[[], str]],
+) -> None:
+    read = text_logs(True)
+
+    run_mixed_batch()
+
+    assert "\x1b[32mINFO" in read()
+    assert "\x1b[33mWARNING" in read()
+
+
+@pytest.mark.parametrize("hostile", ["two\nlines", "a\u2028b", "a\u0085b", "cr\rlf", 'say "hi"'])
+def test_a_value_cannot_break_a_text_line_in_two(
+    text_logs: Callable[[bool], Callable[[], str]], hostile: str
+) -> None:
+    read = text_logs(False)
+
+    logging.getLogger("triggersqs.batch").warning(hostile, extra={"reason": hostile})
+
+    text = read()
+    assert len(text.splitlines()) == 1, text
+    assert text.count('"') >= 4
+
+
+def test_the_default_format_is_text_on_a_terminal_and_json_elsewhere() -> None:
+    terminal, pipe = io.StringIO(), io.StringIO()
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+
+    assert default_log_format(terminal) == "text"
+    assert default_log_format(pipe) == "json"

@@ -19,6 +19,7 @@ from triggersqs.api.docs import Docs
 from triggersqs.api.errors import add_error_handlers
 from triggersqs.api.paths import WithoutTrailingSlash
 from triggersqs.api.routes import add_data_routes, add_health_routes
+from triggersqs.api.swagger import add_docs_routes
 from triggersqs.core.service import RecordService
 
 NETWORK_STORES = frozenset({"dynamodb"})
@@ -59,11 +60,13 @@ def _build(
         # With a key, the schema is served below behind it, and the browsable docs are off: the
         # Swagger page could not send the key when it fetches the schema.
         openapi_url=None if api_key else "/openapi.json",
-        docs_url=None if api_key else "/docs",
+        docs_url=None,  # served by swagger.py, from local files
         redoc_url=None if api_key else "/redoc",
         redirect_slashes=False,  # paths.py serves /records/ as /records instead
     )
     app.add_middleware(WithoutTrailingSlash)
+    if not api_key:
+        add_docs_routes(app, openapi_url="/openapi.json")
     add_error_handlers(app)
     inline = service.store_name not in NETWORK_STORES
     add_health_routes(app, service, inline=inline, docs=docs, pool=pool)

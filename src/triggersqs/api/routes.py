@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse, Response
@@ -39,6 +39,10 @@ Since = Annotated[
 ]
 Until = Annotated[
     datetime | None, Query(description="Only records stored before this ISO 8601 time.")
+]
+Order = Annotated[
+    Literal["asc", "desc"],
+    Query(description="`asc`: oldest first (the default); `desc`: newest first."),
 ]
 
 _JSON = "application/json"
@@ -154,10 +158,11 @@ def add_data_routes(
         command: Command = None,
         since: Since = None,
         until: Until = None,
+        order: Order = "asc",
     ) -> Response:
-        """Stored records in stored order, filtered, a page at a time."""
+        """Stored records in stored order (or newest first), filtered, a page at a time."""
         where = RecordFilter(client_id=client_id, command=command, since=since, until=until)
-        page = service.records(where, cursor=cursor, limit=limit)
+        page = service.records(where, cursor=cursor, limit=limit, newest_first=order == "desc")
         return Response(render_page("messages", page, record_json), media_type=_JSON)
 
     @_get(

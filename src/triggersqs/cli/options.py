@@ -1,28 +1,189 @@
-"""The argument layer's shared pieces: the poller options, the dev stack's addresses, and every
-read of the environment a command makes (settings, region, API key, credentials, input files)."""
+"""The argument layer's shared pieces: the poller options, the one way every client command finds
+its queue and API (flags, then the environment, then the ``dev`` running in this folder, then the
+defaults), and every read of the environment a command makes (settings, region, API key,
+credentials, input files)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+from urllib.parse import urlparse
 
 from triggersqs.bootstrap import settings_from_environ
 from triggersqs.errors import UsageError
-from triggersqs.settings import Settings
+from triggersqs.settings import API_URL_VARIABLE, QUEUE_URL_VARIABLE, Settings
 
 if TYPE_CHECKING:
+    from triggersqs.local.devstate import DevState
     from triggersqs.local.poller import PollerSettings
+    from triggersqs.local.sqs_client import SqsEndpoint
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 DEV_SQS_PORT = 9324
-DEV_API_URL = "http://127.0.0.1:8000"
+DEV_API_PORT = 8000
+DEV_API_URL = f"http://127.0.0.1:{DEV_API_PORT}"
 DEV_QUEUE_URL = f"http://127.0.0.1:{DEV_SQS_PORT}/123456789012/triggersqs"
+MAX_PORT = 65_535
+THROWAWAY_KEY = "test"
+"""The credentials of a queue off AWS (the dev stack takes any) when none are configured."""
+
+
+def checked_port(value: int, flag: str) -> int:
+    """``value`` if it is a TCP port (1..65535, or 0 for any free port); else UsageError, one line.
+
+    Checked after parsing, not as an argparse type, so the refusal is one line like every other.
+    """
+    if not 0 <= value <= MAX_PORT:
+        raise UsageError(f"{flag} {value}: a port is 1..{MAX_PORT} (0: any free port)")
+    return value
+
+
+# -- finding the queue and the API -------------------------------------------------------------
+
+
+def add_queue_options(parser: argparse.ArgumentParser, *, fallback: str) -> None:
+    """``--queue-url``, ``--endpoint-url`` and ``--region``; ``fallback`` says what is used last."""
+    parser.add_argument(
+        "--queue-url",
+        default=None,
+        help=f"the queue (default: {QUEUE_URL_VARIABLE}, else the `triggersqs dev` running in"
+        f" this folder, else {fallback})",
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="the SQS endpoint (default: AWS_ENDPOINT_URL_SQS, else the queue URL's own host when"
+        " it is not AWS's, else AWS)",
+    )
+    parser.add_argument(
+        "--region",
+        default=None,
+        help="default: from the queue URL, else the running dev's, else AWS_REGION"
+        " (us-east-1 off AWS)",
+    )
+
+
+def add_api_url_option(parser: argparse.ArgumentParser) -> None:
+    """``--api-url``: the API's base URL, with or without a path such as ``/records``."""
+    parser.add_argument(
+        "--api-url",
+        default=None,
+        help=f"the API's base URL (default: {API_URL_VARIABLE}, else the `triggersqs dev` running"
+        f" in this folder, else {DEV_API_URL}); a trailing /records is fine",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTarget:
+    """A queue and how to call its SQS API."""
+
+    url: str
+    endpoint: SqsEndpoint
+
+
+def queue_target(args: argparse.Namespace, *, fallback: str | None) -> QueueTarget:
+    """The queue of a client command: ``--queue-url``, ``TRIGGERSQS_QUEUE_URL``, the running
+    dev's, then ``fallback`` (None: UsageError); its endpoint, region and credentials to match."""
+    return resolve_queue(
+        args.queue_url,
+        args.endpoint_url,
+        args.region,
+        environ=os.environ,
+        state=running_dev(),
+        fallback=fallback,
+        has_credentials=has_aws_credentials,
+    )
+
+
+def resolve_queue(
+    queue_url: str | None,
+    endpoint_url: str | None,
+    region: str | None,
+    *,
+    environ: Mapping[str, str],
+    state: DevState | None,
+    fallback: str | None,
+    has_credentials: Callable[[], bool] = lambda: False,
+) -> QueueTarget:
+    """:func:`queue_target` with its inputs given: flags, environment, running dev, fallback.
+
+    A queue off AWS (loopback, a container's name) is its own endpoint, so it never reaches AWS;
+    a queue of the running dev gets the dev's region (moto keeps queues per region).
+    ``has_credentials``: a callable saying whether AWS credentials are configured; a queue off
+    AWS gets throwaway ones when they are not.
+    """
+    from triggersqs.local.sqs_client import (
+        DEFAULT_REGION,
+        SqsEndpoint,
+        check_queue_url,
+        is_aws_url,
+        origin_of,
+        region_of_environ,
+        region_of_queue_url,
+    )
+
+    from_dev = state.queue_url if state is not None else None
+    url = queue_url or environ.get(QUEUE_URL_VARIABLE) or from_dev or fallback
+    if not url:
+        raise UsageError(
+            f"name the queue with --queue-url or {QUEUE_URL_VARIABLE}, or run `triggersqs dev`"
+            " in this folder"
+        )
+    check_queue_url(url)
+    off_aws = not is_aws_url(url)
+    endpoint = (
+        endpoint_url
+        or environ.get("AWS_ENDPOINT_URL_SQS")
+        or environ.get("AWS_ENDPOINT_URL")
+        or (origin_of(url) if off_aws else None)
+    )
+    of_dev = state is not None and origin_of(url) == origin_of(state.sqs_endpoint)
+    chosen_region = (
+        region
+        or region_of_queue_url(url)
+        or (state.region if state is not None and of_dev else None)
+        or region_of_environ(environ)
+        or (DEFAULT_REGION if off_aws else None)
+    )
+    throwaway = off_aws and endpoint is not None and not is_aws_url(endpoint)
+    throwaway = throwaway and not has_credentials()
+    keys = (THROWAWAY_KEY, THROWAWAY_KEY) if throwaway else ()
+    return QueueTarget(url, SqsEndpoint(endpoint, chosen_region, *keys))
+
+
+def api_url(args: argparse.Namespace) -> str:
+    """The API of a client command: ``--api-url``, ``TRIGGERSQS_API_URL``, the running dev's, or
+    the dev default; its base, whatever path the user gave after it (``/records``, ``/docs``)."""
+    return resolve_api_url(args.api_url, environ=os.environ, state=running_dev())
+
+
+def resolve_api_url(flag: str | None, *, environ: Mapping[str, str], state: DevState | None) -> str:
+    """:func:`api_url` with its inputs given."""
+    from_dev = state.api_url if state is not None else None
+    url = flag or environ.get(API_URL_VARIABLE) or from_dev or DEV_API_URL
+    parts = urlparse(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UsageError(f"not an http(s) URL: {url!r}")
+    path = parts.path.rstrip("/")
+    for route in ("/records", "/rejected", "/docs", "/healthcheck", "/health"):
+        if path.endswith(route):
+            path = path[: -len(route)]
+            break
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def running_dev() -> DevState | None:
+    """The ``triggersqs dev`` running in the working folder, if any (local/devstate.py)."""
+    from triggersqs.local.devstate import read_state
+
+    return read_state(Path.cwd())
 
 
 def add_poller_options(parser: argparse.ArgumentParser, *, wait_time: int) -> None:
@@ -42,6 +203,30 @@ def add_poller_options(parser: argparse.ArgumentParser, *, wait_time: int) -> No
     )
 
 
+def add_log_format_option(parser: argparse.ArgumentParser) -> None:
+    """``--log-format text|json``: text by default on a terminal, JSON when piped."""
+    from triggersqs.logs import LOG_FORMATS
+
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=None,
+        help="text: one readable line per batch (colour on a terminal); json: one JSON object a"
+        " line. Default: text on a terminal, json when piped",
+    )
+
+
+def configure_logging_of(
+    args: argparse.Namespace, settings: Settings, stream: TextIO | None = None
+) -> None:
+    """Logging at the settings' level in the format ``--log-format`` asks, or the default for
+    ``stream`` (standard output): text on a terminal, JSON otherwise."""
+    from triggersqs.logs import configure_logging, default_log_format
+
+    log_format = args.log_format or default_log_format(stream)
+    configure_logging(settings.log_level, stream=stream, log_format=log_format)
+
+
 def poller_settings(args: argparse.Namespace) -> PollerSettings:
     """The poller settings of the options :func:`add_poller_options` added."""
     from triggersqs.local.poller import PollerSettings
@@ -52,14 +237,6 @@ def poller_settings(args: argparse.Namespace) -> PollerSettings:
 def settings() -> Settings:
     """The ``TRIGGERSQS_*`` settings of this process (ConfigurationError when they cannot work)."""
     return settings_from_environ()
-
-
-def queue_region(args: argparse.Namespace) -> str | None:
-    """``--region``, else the region in ``--queue-url``, else ``AWS_REGION``/``AWS_DEFAULT_REGION``;
-    None leaves it to boto3's configuration."""
-    from triggersqs.local.sqs_client import region_of_environ, region_of_queue_url
-
-    return args.region or region_of_queue_url(args.queue_url) or region_of_environ(os.environ)
 
 
 def dev_region() -> str:

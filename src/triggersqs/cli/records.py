@@ -17,12 +17,15 @@ def add(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "records",
         help="list stored records from the HTTP API as a table",
-        description="Print one page of GET /records. TRIGGERSQS_API_KEY is sent when set.",
+        description="Print one page of GET /records, oldest first (--newest: newest first)."
+        " TRIGGERSQS_API_KEY is sent when set. A `triggersqs dev` running in this folder is"
+        " found with no options.",
     )
-    parser.add_argument(
-        "--api-url", default=options.DEV_API_URL, help=f"(default {options.DEV_API_URL})"
-    )
+    options.add_api_url_option(parser)
     parser.add_argument("--limit", type=int, default=20, help="records to show (1..1000)")
+    parser.add_argument(
+        "--newest", action="store_true", help="newest first (GET /records?order=desc)"
+    )
     parser.add_argument("--client-id", default=None)
     parser.add_argument("--command", default=None)
     parser.add_argument("--since", default=None, help="ISO 8601 time, inclusive")
@@ -37,9 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from triggersqs.local.api_client import fetch_records
 
     page = fetch_records(
-        args.api_url,
+        options.api_url(args),
         limit=args.limit,
         filters={
+            "order": "desc" if args.newest else None,
             "client_id": args.client_id,
             "command": args.command,
             "since": args.since,

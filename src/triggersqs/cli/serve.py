@@ -18,14 +18,15 @@ def add(subparsers: Subparsers) -> None:
         "serve",
         help="serve the HTTP API over the configured store",
         description="Serve the HTTP API (uvicorn) over the store the settings name. Without"
-        " TRIGGERSQS_API_KEY it serves only on loopback, unless --no-auth.",
+        " TRIGGERSQS_API_KEY it serves only on loopback, unless --no-auth. The port is bound and"
+        " the store checked before it serves: either failing is one line and exit 2.",
         epilog="Limits on clients (docs/security.md): a request's headers must arrive within"
         " --header-timeout and fit in --max-header-bytes (else 408 / 431), a kept-alive"
         f" connection may idle {DEFAULT_LIMITS.idle_timeout} s, and each process takes at most"
         " --max-connections connections (one more gets 503).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port to bind (8000)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (8000; 0: any free)")
     parser.add_argument(
         "--workers",
         type=_positive,
@@ -56,6 +57,7 @@ def add(subparsers: Subparsers) -> None:
         default=DEFAULT_LIMITS.max_connections,
         help=f"open connections per process ({DEFAULT_LIMITS.max_connections})",
     )
+    options.add_log_format_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -67,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = options.settings()
     require_role(settings, "http", command="serve")
+    options.configure_logging_of(args, settings)
+    port = options.checked_port(args.port, "--port")
     limits = HttpLimits(
         max_header_bytes=args.max_header_bytes,
         header_timeout=args.header_timeout,
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     serve(
         settings,
         host=args.host,
-        port=args.port,
+        port=port,
         workers=args.workers,
         no_auth=args.no_auth,
         limits=limits,

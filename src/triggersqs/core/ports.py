@@ -79,11 +79,12 @@ class MessageReader(Protocol):
         ...
 
     def list_records(
-        self, where: RecordFilter, *, after: str | None, limit: int
+        self, where: RecordFilter, *, after: str | None, limit: int, newest_first: bool = False
     ) -> Slice[StoredRecord]:
         """Up to ``limit`` records matching ``where``, in stored order, after cursor ``after``.
 
-        Reads only what the page needs, never the whole store. Raises
+        ``newest_first``: in reverse stored order, ``after`` then meaning "older than". Reads only
+        what the page needs, never the whole store. Raises
         :class:`~triggersqs.errors.InvalidCursorError` for a cursor it did not issue.
         """
         ...

@@ -14,11 +14,17 @@ class RecordService:
         self.store_name = store_name
         self._store = store
 
-    def records(self, where: RecordFilter, *, cursor: str | None, limit: int) -> Page[StoredRecord]:
-        """A page of records matching ``where``; raises InvalidCursorError for a bad cursor."""
-        scope = scope_of("records", where.client_id, where.command, where.since, where.until)
+    def records(
+        self, where: RecordFilter, *, cursor: str | None, limit: int, newest_first: bool = False
+    ) -> Page[StoredRecord]:
+        """A page of records matching ``where``, oldest first unless ``newest_first``; raises
+        InvalidCursorError for a bad cursor (one issued for the other order is one)."""
+        listing = "records-newest-first" if newest_first else "records"
+        scope = scope_of(listing, where.client_id, where.command, where.since, where.until)
         return paginate(
-            lambda after, count: self._store.list_records(where, after=after, limit=count),
+            lambda after, count: self._store.list_records(
+                where, after=after, limit=count, newest_first=newest_first
+            ),
             cursor=cursor,
             limit=limit,
             scope=scope,

@@ -21,6 +21,12 @@ appends meanwhile is dropped, acknowledged to the sender and never delivered (se
 concurrent ReceiveMessage can fail on a set changing under it. Deletes and receives now hold the
 queue's own lock, the one sends already take (a long poll releases it while it waits).
 
+And it makes content-based deduplication hold as SQS documents it: a FIFO queue drops a message
+whose deduplication id it accepted in the last five minutes, whether or not that message is
+still on the queue. moto compares only with the messages still there, so a duplicate sent after
+the first was received and deleted (what a poller does within milliseconds) was delivered again.
+Sends now remember each id for the five minutes (redrives to a DLQ are not sends and pass).
+
 All patches are checked by tests/integration/test_embedded_sqs.py, and only applied to the moto
 series they were written for. The server answers the SQS API only, and nothing a web page sends
 (local/sqs_only.py).
@@ -29,6 +35,7 @@ series they were written for. The server answers the SQS API only, and nothing a
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,9 +43,11 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
-from triggersqs.errors import ConfigurationError
+from triggersqs.local.loopback import is_loopback
+from triggersqs.local.moto_dedup import install_deduplication
 from triggersqs.local.moto_errors import install_aws_errors
 from triggersqs.local.moto_redrive import install_redrive
+from triggersqs.local.sockets import bound_port, listen
 from triggersqs.local.sqs_only import SqsOnly
 
 logger = logging.getLogger("triggersqs.embedded_sqs")
@@ -89,6 +98,7 @@ def tune_moto() -> bool:
         models.SQSBackend.receive_message = _under_named_queue_lock(  # type: ignore[method-assign]
             models.SQSBackend.receive_message
         )
+        install_deduplication(models)
         _tuned = True
         return True
 
@@ -135,9 +145,17 @@ def _counting(method: Callable[..., Any], counting: threading.local) -> Callable
 
 
 @contextmanager
-def embedded_sqs(port: int, host: str = LOOPBACK) -> Iterator[str]:
+def embedded_sqs(
+    port: int = 0, host: str = LOOPBACK, *, listener: socket.socket | None = None
+) -> Iterator[str]:
     """moto's server, tuned, serving the SQS API only (local/sqs_only.py), on ``host:port`` (0
-    picks a free port); yields its endpoint."""
+    picks a free port) or on ``listener``, a socket already bound (local/sockets.py); yields its
+    endpoint.
+
+    The socket is bound here, in the caller's thread, before the server's thread starts: moto's
+    ThreadedMotoServer binds in its thread, where a busy port ends the thread (werkzeug calls
+    sys.exit) and the caller waits forever.
+    """
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -149,17 +167,30 @@ def embedded_sqs(port: int, host: str = LOOPBACK) -> Iterator[str]:
     install_aws_errors()
     install_redrive()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    # What moto's ThreadedMotoServer does, with its application behind SqsOnly.
-    app = SqsOnly(DomainDispatcherApplication(create_backend_app))
+    own = listener is None
+    bound = listen(host, port, "the SQS server") if listener is None else listener
     try:
-        server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-    except OSError as exc:
-        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc}") from None
+        server = make_server(
+            host,
+            bound_port(bound),
+            # Bound to loopback it answers loopback host names only (DNS rebinding); bound beyond
+            # it on purpose (dev --host, a container), the names it is reached by.
+            SqsOnly(
+                DomainDispatcherApplication(create_backend_app), loopback_only=is_loopback(host)
+            ),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+            fd=bound.fileno(),
+        )
+    finally:
+        if own:
+            bound.close()  # the server serves on its own duplicate of the descriptor
     thread = threading.Thread(target=server.serve_forever, name="embedded-sqs", daemon=True)
     thread.start()
     try:
-        yield f"http://{host}:{server.server_port}"
+        shown = f"[{host}]" if ":" in host else host
+        yield f"http://{shown}:{server.server_address[1]}"
     finally:
         server.shutdown()
-        thread.join()
         server.server_close()
+        thread.join()

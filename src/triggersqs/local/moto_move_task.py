@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from triggersqs.local.moto_dedup import redriving
+
 NO_SOURCE: Final = "CouldNotDetermineMessageSource"
 NO_DESTINATION: Final = "DestinationQueueDoesNotExist"
 DEAD_LETTER_SOURCE: Final = "_triggersqs_dead_letter_source"
@@ -117,16 +119,17 @@ def _send_copy(message: Any, destination: Any) -> None:  # noqa: ANN401 - moto's
 
     fifo = destination.fifo_queue
     content_based = destination.attributes.get("ContentBasedDeduplication") == "true"
-    sqs_backends[destination.account_id][destination.region].send_message(
-        destination.name,
-        message.body,
-        message_attributes=message.message_attributes,
-        deduplication_id=(message.deduplication_id or message.id)
-        if fifo and not content_based
-        else None,
-        group_id=message.group_id if fifo else None,
-        system_attributes=message.system_attributes,
-    )
+    with redriving():  # a move, not a producer's send: never dropped as a duplicate
+        sqs_backends[destination.account_id][destination.region].send_message(
+            destination.name,
+            message.body,
+            message_attributes=message.message_attributes,
+            deduplication_id=(message.deduplication_id or message.id)
+            if fifo and not content_based
+            else None,
+            group_id=message.group_id if fifo else None,
+            system_attributes=message.system_attributes,
+        )
 
 
 # -- queues by ARN ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TextIO
 
@@ -52,8 +52,12 @@ def send_bodies(
     *,
     group_id: str | None = None,
     progress: ProgressSink | None = None,
+    sent: Callable[[str], None] | None = None,
 ) -> SendReport:
-    """Send every body in batches of ten; FIFO queues get ``group_id`` and a fresh dedup id."""
+    """Send every body in batches of ten; FIFO queues get ``group_id`` and a fresh dedup id.
+
+    ``sent`` is called with the message id SQS gave each message that went out, in input order.
+    """
     fifo = queue_url.endswith(".fifo")
     report = SendReport()
     batch: list[SendMessageBatchRequestEntryTypeDef] = []
@@ -65,7 +69,11 @@ def send_bodies(
             report.failed += len(batch)
             report.errors.append(f"{type(exc).__name__}: {exc}")
         else:
-            report.sent += len(response.get("Successful", []))
+            successes = response.get("Successful", [])
+            report.sent += len(successes)
+            if sent is not None:
+                for success in sorted(successes, key=lambda entry: int(entry["Id"])):
+                    sent(success["MessageId"])
             for failure in response.get("Failed", []):
                 report.failed += 1
                 report.errors.append(f"{failure.get('Code')}: {failure.get('Message', '')}")

@@ -3,7 +3,6 @@ of local/http_limits.py, and never open beyond loopback unless asked."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -13,15 +12,18 @@ from uvicorn.supervisors import Multiprocess
 
 from triggersqs.bootstrap import build_app, build_store, settings_from_environ
 from triggersqs.core.ports import MessageStore
-from triggersqs.errors import ConfigurationError, TriggerSqsError
+from triggersqs.errors import ConfigurationError
 from triggersqs.local.console import Console, add_console
 from triggersqs.local.http_limits import DEFAULT_LIMITS, HttpLimits
 from triggersqs.local.http_metrics import add_metrics
 from triggersqs.local.limited_http import LimitedConfig
-from triggersqs.logs import configure_logging
+from triggersqs.local.loopback import is_loopback
+from triggersqs.local.sockets import bound_port, listen
+from triggersqs.local.startup import checked_store
+from triggersqs.logs import configure_logging, default_log_format
 from triggersqs.settings import Settings
 
-logger = logging.getLogger("triggersqs.server")
+logger = logging.getLogger("triggersqs.serve")
 
 
 def serve(
@@ -33,23 +35,40 @@ def serve(
     no_auth: bool = False,
     limits: HttpLimits = DEFAULT_LIMITS,
 ) -> None:
-    """Serve until interrupted; ``workers`` > 1 runs that many processes on one socket."""
-    configure_logging(settings.log_level)
-    check_exposure(host, api_key=settings.api_key, no_auth=no_auth)
-    announce_access(settings.api_key, f"{host}:{port}")
-    if workers > 1:
-        _serve_in_processes(host, port, workers, limits)
-        return
-    store = build_store(settings)
-    try:
-        config = LimitedConfig(
-            served_app(settings, store), host=host, port=port, log_level="warning", limits=limits
-        )
-        import uvicorn
+    """Serve until interrupted; ``workers`` > 1 runs that many processes on one socket.
 
-        uvicorn.Server(config).run()
+    An API without a key beyond loopback is refused unless ``no_auth``; then the port is bound and
+    the store checked: each failing is a ConfigurationError before anything runs.
+    """
+    check_exposure(host, api_key=settings.api_key, no_auth=no_auth)
+    listener = listen(host, port, "the HTTP API")
+    try:
+        store = checked_store(settings)
+        announce_access(settings.api_key, f"{host}:{bound_port(listener)}")
+        if workers > 1:
+            store.close()  # each process opens its own (worker_app)
+            _ready(host, listener, workers)
+            _serve_in_processes(listener, host, workers, limits)
+            return
+        try:
+            import uvicorn
+
+            config = LimitedConfig(served_app(settings, store), log_level="warning", limits=limits)
+            server = uvicorn.Server(config)
+            _ready(host, listener, workers)
+            server.run(sockets=[listener])
+        finally:
+            store.close()
     finally:
-        store.close()
+        listener.close()
+
+
+def _ready(host: str, listener: socket.socket, workers: int) -> None:
+    shown = f"[{host}]" if ":" in host else host
+    logger.info(
+        "serving the HTTP API",
+        extra={"url": f"http://{shown}:{bound_port(listener)}", "workers": workers},
+    )
 
 
 SERVED_THREADS = 4
@@ -74,19 +93,6 @@ def served_app(
     add_metrics(app, api_key=settings.api_key)
     add_console(app, console or Console("serve"), api_key=settings.api_key)
     return app
-
-
-def is_loopback(host: str) -> bool:
-    """Whether every address ``host`` names is a loopback address (127.0.0.0/8, ::1)."""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
 
 
 def check_exposure(host: str, *, api_key: str | None, no_auth: bool) -> None:
@@ -117,33 +123,24 @@ def announce_access(api_key: str | None, where: str) -> None:
 def worker_app() -> FastAPI:
     """The app of one process of ``serve --workers N``: its own store, from the same settings."""
     settings = settings_from_environ()
-    configure_logging(settings.log_level)
+    # Its own process: the parent's --log-format does not reach it; the default for its output does.
+    configure_logging(settings.log_level, log_format=default_log_format())
     return served_app(settings, build_store(settings))
 
 
-def _serve_in_processes(host: str, port: int, workers: int, limits: HttpLimits) -> None:
-    # What uvicorn.run does for workers > 1, but on a socket made with IPPROTO_TCP: uvicorn's own
-    # has protocol 0, so asyncio leaves TCP_NODELAY off on the connections it accepts, and each
-    # response (written in two parts) then waits ~40 ms for a delayed ACK.
+def _serve_in_processes(
+    listener: socket.socket, host: str, workers: int, limits: HttpLimits
+) -> None:
+    # What uvicorn.run does for workers > 1, but on the socket listen() made with IPPROTO_TCP:
+    # uvicorn's own has protocol 0, so asyncio leaves TCP_NODELAY off on the connections it
+    # accepts, and each response (written in two parts) then waits ~40 ms for a delayed ACK.
     config = LimitedConfig(
         f"{__name__}:worker_app",
         factory=True,
         host=host,
-        port=port,
+        port=bound_port(listener),
         workers=workers,
         log_level="warning",
         limits=limits,
     )
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-    except OSError as exc:
-        listener.close()
-        raise TriggerSqsError(f"cannot listen on {host}:{port}: {exc}") from exc
-    listener.set_inheritable(True)
-    try:
-        Multiprocess(config, sockets=[listener]).run()
-    finally:
-        listener.close()
+    Multiprocess(config, sockets=[listener]).run()

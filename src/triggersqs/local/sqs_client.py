@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlparse
 
-from triggersqs.errors import ConfigurationError
+from triggersqs.errors import ConfigurationError, QueueUnavailableError, UsageError
 from triggersqs.local.sqs_wire import QueueInfo
 
 if TYPE_CHECKING:
@@ -35,21 +35,55 @@ class SqsEndpoint:
         """A new SQS client (each poller thread gets its own)."""
         import boto3
         from botocore.config import Config
+        from botocore.exceptions import NoRegionError
 
-        return boto3.client(
-            "sqs",
-            endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-            # Long polls last up to 20 s: the read timeout must outlast them.
-            config=Config(
-                connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
-            ),
-        )
+        try:
+            return boto3.client(
+                "sqs",
+                endpoint_url=self.endpoint_url,
+                region_name=self.region,
+                aws_access_key_id=self.access_key_id,
+                aws_secret_access_key=self.secret_access_key,
+                # Long polls last up to 20 s: the read timeout must outlast them.
+                config=Config(
+                    connect_timeout=5,
+                    read_timeout=30,
+                    retries={"mode": "standard", "max_attempts": 3},
+                ),
+            )
+        except NoRegionError:
+            raise ConfigurationError(
+                "no AWS region for SQS: pass --region, or set AWS_REGION"
+            ) from None
 
 
 _REGION_LABEL = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}(?:\.fifo)?$")
+_AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+
+
+def check_queue_url(url: str) -> str:
+    """``url`` if it can be a queue URL (http(s), a host, a queue name last); else UsageError."""
+    parts = urlparse(url)
+    name = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if parts.scheme not in {"http", "https"} or not parts.hostname or not _QUEUE_NAME.match(name):
+        raise UsageError(
+            f"not a queue URL: {url!r} (expected like"
+            " https://sqs.us-east-1.amazonaws.com/123456789012/orders)"
+        )
+    return url
+
+
+def is_aws_url(url: str) -> bool:
+    """Whether ``url``'s host is one of AWS's (a queue elsewhere is its own endpoint)."""
+    host = (urlparse(url).hostname or "").lower()
+    return host.endswith(_AWS_DOMAINS)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` of ``url``: the endpoint of a queue that is not on AWS."""
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def region_of_queue_url(url: str) -> str | None:
@@ -86,7 +120,7 @@ def open_queue(sqs: SQSClient, url: str) -> QueueInfo:
             raise ConfigurationError(f"the queue does not exist: {url}") from None
         raise ConfigurationError(f"cannot use the queue {url}: {exc}") from None
     except BotoCoreError as exc:
-        raise ConfigurationError(f"cannot reach SQS for {url}: {exc}") from None
+        raise QueueUnavailableError(f"cannot reach SQS for {url}: {exc}") from None
     return QueueInfo.from_attributes(url, attributes)
 
 

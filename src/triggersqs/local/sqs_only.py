@@ -31,12 +31,14 @@ _MANAGEMENT_PATHS: Final = ("/moto-api", "/latest/", "/favicon.ico")
 class SqsOnly:
     """WSGI middleware: pass SQS API calls from non-browser clients to ``app``, refuse the rest."""
 
-    def __init__(self, app: WsgiApp) -> None:
+    def __init__(self, app: WsgiApp, *, loopback_only: bool = True) -> None:
         self.app = app
+        self.loopback_only = loopback_only
+        """Refuse a ``Host`` that is not a loopback name (off for a server bound beyond it)."""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:  # noqa: ANN401 - WSGI
         """Answer one request."""
-        refusal = _refusal(environ)
+        refusal = _refusal(environ, loopback_only=self.loopback_only)
         if refusal is not None:
             status, message = refusal
             body = json.dumps({"message": message}).encode()
@@ -53,14 +55,14 @@ class SqsOnly:
         return self.app(environ, start)
 
 
-def _refusal(environ: dict[str, Any]) -> tuple[str, str] | None:
+def _refusal(environ: dict[str, Any], *, loopback_only: bool) -> tuple[str, str] | None:
     path = str(environ.get("PATH_INFO", ""))
     if path.startswith(_MANAGEMENT_PATHS):
         return "404 Not Found", "this server serves the SQS API only"
     fetch_site = environ.get("HTTP_SEC_FETCH_SITE")
     if "HTTP_ORIGIN" in environ or (fetch_site is not None and fetch_site != "none"):
         return "403 Forbidden", "requests from web pages are refused"
-    if not is_loopback_host(str(environ.get("HTTP_HOST", ""))):
+    if loopback_only and not is_loopback_host(str(environ.get("HTTP_HOST", ""))):
         return "403 Forbidden", "only loopback host names are served"
     if not _names_sqs(environ):
         return "403 Forbidden", "this server serves the SQS API only"

@@ -114,9 +114,9 @@ class MemoryStore:
         return found if isinstance(found, StoredRejection) else None
 
     def list_records(
-        self, where: RecordFilter, *, after: str | None, limit: int
+        self, where: RecordFilter, *, after: str | None, limit: int, newest_first: bool = False
     ) -> Slice[StoredRecord]:
-        """Records matching ``where`` in stored order, after the cursor."""
+        """Records matching ``where`` in stored order (or its reverse), after the cursor."""
         self._answer()
         since = None if where.since is None else us_from_utc(where.since)
         until = None if where.until is None else us_from_utc(where.until)
@@ -131,7 +131,7 @@ class MemoryStore:
                 and (until is None or row.stored_at_us < until)
             )
 
-        return _page(self._records, matches, after, limit, StoredRecord)
+        return _page(self._records, matches, after, limit, StoredRecord, newest_first=newest_first)
 
     def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
         """Rejected messages in stored order, after the cursor."""
@@ -197,10 +197,16 @@ def _page(
     after: str | None,
     limit: int,
     kind: type[T],
+    *,
+    newest_first: bool = False,
 ) -> Slice[T]:
     start = seq_after(after)  # the row with seq n sits at index n - 1
+    if newest_first:  # the rows older than the cursor's, newest first
+        ordered = reversed(rows[: max(start - 1, 0)] if after is not None else rows)
+    else:
+        ordered = iter(rows[start:])
     found: list[T] = []
-    for row in rows[start:]:
+    for row in ordered:
         if not matches(row):
             continue
         if len(found) == limit:

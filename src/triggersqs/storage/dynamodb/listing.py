@@ -46,10 +46,11 @@ _FIRST_SHARD_LIMIT: Final = 8
 
 
 def list_records(
-    table: Table, where: RecordFilter, *, after: str | None, limit: int
+    table: Table, where: RecordFilter, *, after: str | None, limit: int, newest_first: bool = False
 ) -> Slice[StoredRecord]:
-    """One sparse index, all its shards merged: by client, else by command, else all records."""
-    span = Span.of(after, where)
+    """One sparse index, all its shards merged: by client, else by command, else all records;
+    ``newest_first`` reads each shard backwards and merges them in reverse."""
+    span = Span.of(after, where, newest_first=newest_first)
     if where.client_id is not None:
         # by_client projects ``command``, so client and command is a filter on that index.
         listing = Listing(INDEX_CLIENT, "gsi_client_pk", where.client_id, span, where.command)
@@ -83,13 +84,16 @@ class Span:
     low: str | None = None
     low_inclusive: bool = True
     high: str | None = None
-    """Exclusive; a bare stamp, which no key equals (keys are ``<stamp>#<message id>``)."""
+    """Exclusive: a bare stamp, which no key equals (keys are ``<stamp>#<message id>``), or,
+    newest first, the cursor's key."""
     skip: str | None = None
-    """The cursor's own key, dropped when ``low`` includes it (only BETWEEN can bound both ends)."""
+    """The cursor's own key, dropped when a bound includes it (only BETWEEN bounds both ends)."""
     empty: bool = False
+    descending: bool = False
+    """Read each shard from its newest key down (newest first)."""
 
     @classmethod
-    def of(cls, after: str | None, where: RecordFilter) -> Span:
+    def of(cls, after: str | None, where: RecordFilter, *, newest_first: bool = False) -> Span:
         """The span of a cursor and a time filter; refuses a cursor this store did not issue."""
         if after is not None and not (
             _CURSOR.fullmatch(after) and utf8_size(after) <= _MAX_SORT_KEY_BYTES
@@ -97,6 +101,8 @@ class Span:
             raise InvalidCursorError("cursor does not point into this store")
         since = None if where.since is None else stamp_key(us_from_utc(where.since))
         high = None if where.until is None else stamp_key(us_from_utc(where.until))
+        if newest_first:
+            return cls._backwards(after, since, high)
         low: str | None = since
         inclusive = True
         if after is not None and (since is None or after >= since):
@@ -106,6 +112,16 @@ class Span:
                 return cls(empty=True)
             return cls(low, True, high, None if inclusive else low)
         return cls(low, inclusive, high)
+
+    @classmethod
+    def _backwards(cls, after: str | None, since: str | None, until: str | None) -> Span:
+        """Newest first: keys below the cursor (and ``until``), down to ``since``."""
+        high, skip = until, None
+        if after is not None and (until is None or after < until):
+            high, skip = after, after  # exclusive: "<" alone, or BETWEEN and a skip
+        if since is not None and high is not None and since >= high:
+            return cls(empty=True)
+        return cls(since, True, high, skip if since is not None else None, descending=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +164,16 @@ def _page_keys(table: Table, listing: Listing, limit: int) -> list[str]:
     shards = [_Shard(listing.partition(shard)) for shard in range(SHARDS)]
     pending = shards
     batch = min(need, max(_FIRST_SHARD_LIMIT, -(-2 * need // SHARDS)))
+    down = listing.span.descending
     while True:
         table.parallel(partial(_query_shard, table, listing, batch), pending)
-        merged = list(heapq.merge(*(shard.keys for shard in shards)))[:need]
+        merged = list(heapq.merge(*(shard.keys for shard in shards), reverse=down))[:need]
         last = merged[-1] if len(merged) == need else None
         pending = [
             shard
             for shard in shards
-            if shard.start is not None and (last is None or shard.frontier < last)
+            if shard.start is not None
+            and (last is None or (shard.frontier > last if down else shard.frontier < last))
         ]
         if not pending:
             return merged
@@ -186,6 +204,7 @@ def _query_shard(table: Table, listing: Listing, count: int, shard: _Shard) -> N
         "ExpressionAttributeValues": values,
         "ProjectionExpression": "#s",
         "Limit": count,
+        "ScanIndexForward": not span.descending,
     }
     if listing.command is not None:
         names["#c"] = "command"

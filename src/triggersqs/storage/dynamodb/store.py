@@ -104,10 +104,12 @@ class DynamoDbStore:
         return rejection_of(*found)
 
     def list_records(
-        self, where: RecordFilter, *, after: str | None, limit: int
+        self, where: RecordFilter, *, after: str | None, limit: int, newest_first: bool = False
     ) -> Slice[StoredRecord]:
         """One sparse index, all its shards merged: by client, else by command, else all records."""
-        return listing.list_records(self._table, where, after=after, limit=limit)
+        return listing.list_records(
+            self._table, where, after=after, limit=limit, newest_first=newest_first
+        )
 
     def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
         """Rejected messages in stored order after the cursor."""

@@ -46,11 +46,23 @@ def _by_id(
 
 
 def list_records(
-    connections: Connections, where: RecordFilter, *, after: str | None, limit: int
+    connections: Connections,
+    where: RecordFilter,
+    *,
+    after: str | None,
+    limit: int,
+    newest_first: bool = False,
 ) -> Slice[StoredRecord]:
-    """One index range scan: ``seq`` after the cursor, within the time filter's bounds."""
-    conditions = ["seq > ?"]
-    params: list[Any] = [seq_after(after)]
+    """One index range scan: ``seq`` past the cursor (below it, newest first), within the time
+    filter's bounds."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    if not newest_first:
+        conditions.append("seq > ?")
+        params.append(seq_after(after))
+    elif after is not None:
+        conditions.append("seq < ?")
+        params.append(seq_after(after))
     if where.client_id is not None:
         conditions.append("client_id = ?")
         params.append(storable_text(where.client_id))
@@ -68,9 +80,11 @@ def list_records(
             conditions.append("seq < ?")
             params.append(bounds[1])
         params.append(limit + 1)
+        where_sql = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        order = "DESC" if newest_first else "ASC"
         rows = conn.execute(
             f"SELECT {RECORD_COLUMNS}, {BODY_PREVIEW} FROM records"  # noqa: S608 - only
-            f" WHERE {' AND '.join(conditions)} ORDER BY seq LIMIT ?",  # placeholders vary
+            f"{where_sql} ORDER BY seq {order} LIMIT ?",  # placeholders and constants vary
             params,
         ).fetchall()
     items = [record(row, listed=True) for row in rows[:limit]]

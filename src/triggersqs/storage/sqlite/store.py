@@ -71,10 +71,12 @@ class SqliteStore:
         return listing.get_rejection(self._connections, message_id)
 
     def list_records(
-        self, where: RecordFilter, *, after: str | None, limit: int
+        self, where: RecordFilter, *, after: str | None, limit: int, newest_first: bool = False
     ) -> Slice[StoredRecord]:
-        """One index range scan: ``seq`` after the cursor, within the time filter's bounds."""
-        return listing.list_records(self._connections, where, after=after, limit=limit)
+        """One index range scan: ``seq`` past the cursor, within the time filter's bounds."""
+        return listing.list_records(
+            self._connections, where, after=after, limit=limit, newest_first=newest_first
+        )
 
     def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
         """Rejected messages in stored order after the cursor."""

@@ -15,11 +15,11 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Final
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as EndpointError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from triggersqs.core.clock import Deadline
-from triggersqs.errors import StorageError, StorageUnavailableError
+from triggersqs.errors import StorageError
+from triggersqs.storage.aws_errors import error_code, translate
 from triggersqs.storage.budget import Budgeted
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class BodyBucket:
             answer = self.clients.default.get_object(Bucket=self.bucket, Key=key)
             data = answer["Body"].read()
         except ClientError as exc:
-            if _code(exc) in _MISSING:
+            if error_code(exc) in _MISSING:
                 return None
             raise _translate(exc, "GetObject") from exc
         except BotoCoreError as exc:
@@ -102,18 +102,6 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
 
 
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 def _translate(exc: ClientError | BotoCoreError, action: str) -> StorageError:
     """Throttled, failing or unreachable S3 is unavailable (retry later); the rest is an error."""
-    if isinstance(exc, ClientError):
-        code = _code(exc)
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _TRANSIENT or status >= 500:
-            return StorageUnavailableError(f"S3 {action}: {code or status} (retry later)")
-        return StorageError(f"S3 {action}: {code}: {exc}")
-    if isinstance(exc, EndpointError | HTTPClientError):
-        return StorageUnavailableError(f"S3 {action}: {type(exc).__name__}: {exc}")
-    return StorageError(f"S3 {action}: {type(exc).__name__}: {exc}")
+    return translate(exc, "S3", action, _TRANSIENT)

@@ -1,8 +1,5 @@
-"""botocore's errors as the port's: by class or error code, never by message text.
-
-Throttling, timeouts, server errors and unreachable endpoints become StorageUnavailableError (the
-records go back to the queue and are retried), anything else StorageError.
-"""
+"""DynamoDB's botocore errors as the port's (storage/aws_errors.py), with the error codes and
+transaction cancellation reasons that may pass by waiting."""
 
 from __future__ import annotations
 
@@ -10,10 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as EndpointError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from triggersqs.errors import StorageError, StorageUnavailableError
+from triggersqs.errors import StorageError
+from triggersqs.storage import aws_errors
+from triggersqs.storage.aws_errors import error_code
+
+__all__ = ["TRANSIENT_CODES", "TRANSIENT_REASONS", "error_code", "translate", "translating"]
 
 TRANSIENT_CODES: Final = frozenset(
     {
@@ -34,22 +34,9 @@ TRANSIENT_REASONS: Final = frozenset(
 """Cancellation reasons of a transaction that a later try may not meet."""
 
 
-def error_code(exc: ClientError) -> str:
-    """DynamoDB's error code of a client error (``ConditionalCheckFailedException``...)."""
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 def translate(exc: ClientError | BotoCoreError, action: str) -> StorageError:
-    """The storage error for a botocore error, chosen by its class or its error code."""
-    if isinstance(exc, ClientError):
-        code = error_code(exc)
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in TRANSIENT_CODES or status >= 500:
-            return StorageUnavailableError(f"DynamoDB {action}: {code or status} (retry later)")
-        return StorageError(f"DynamoDB {action}: {code}: {exc}")
-    if isinstance(exc, EndpointError | HTTPClientError):
-        return StorageUnavailableError(f"DynamoDB {action}: {type(exc).__name__}: {exc}")
-    return StorageError(f"DynamoDB {action}: {type(exc).__name__}: {exc}")
+    """The storage error for a DynamoDB call's botocore error (storage/aws_errors.py)."""
+    return aws_errors.translate(exc, "DynamoDB", action, TRANSIENT_CODES)
 
 
 @contextmanager

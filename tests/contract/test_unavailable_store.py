@@ -22,6 +22,9 @@ CALLS: dict[str, Callable[[MessageStore], object]] = {
         RecordFilter(client_id="alice", command="SetStatus"), after=None, limit=10
     ),
     "list_rejections": lambda store: store.list_rejections(after=None, limit=10),
+    "newest-first-list_rejections": lambda store: store.list_rejections(
+        after=None, limit=10, newest_first=True
+    ),
     "check": lambda store: store.check(),
 }
 

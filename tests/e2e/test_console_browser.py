@@ -153,6 +153,13 @@ def test_sent_messages_and_a_rejected_one_appear_with_their_counts_and_bodies(
         page.get_by_role("button", name="Clear").click()
         expect(rows(page, "records")).to_have_count(3)
 
+        # WHEN a second bad message is sent after the first was rejected
+        send(stack, '{"command": "SetStatus"}')
+        # THEN the rejections are newest first too: the second on top
+        expect(rejected).to_have_count(2)
+        expect(rejected.first.locator("td").nth(1)).to_contain_text("client_id")
+        expect(rejected.nth(1).locator("td").nth(1)).to_contain_text("not valid JSON")
+
         # AND the page passes the accessibility audit
         assert audit(page) == []
 

@@ -77,6 +77,32 @@ def test_list_and_show_read_the_rejections_through_the_api(
     assert out.rstrip().endswith('{"command": "SetStatus"')
 
 
+def test_list_newest_shows_the_last_rejection_first_and_its_cursor_goes_on_newest_first(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN three rejections stored one after another
+    sent = [new_rejection(f"bad {n}") for n in range(3)]
+    for rejection in sent:
+        stack.store.save([rejection])
+    newest = [r.envelope.message_id for r in reversed(sent)]
+
+    # WHEN the newest two are listed
+    status, out, _ = cli(capsys, stack, "list", "--newest", "--limit", "2")
+
+    # THEN the last one stored comes first, and the next page is named with its order
+    assert status == 0
+    listed = [line.split()[3] for line in out.splitlines()[1:3]]  # under the header
+    assert listed == newest[:2]
+    more = out.splitlines()[-1]
+    assert more.startswith("more: --newest --cursor ")
+    # ... which goes on to the oldest one
+    status, out, _ = cli(capsys, stack, "list", "--newest", "--json", *more.split()[2:])
+    assert status == 0
+    page = json.loads(out)
+    assert [e["message_id"] for e in page["rejected"].values()] == newest[2:]
+    assert page["next_cursor"] is None
+
+
 def test_replay_sends_the_message_as_it_was_and_marks_the_rejection(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -93,7 +93,9 @@ class BuggyStore(MemoryStore):
     ) -> Slice[StoredRecord]:
         raise self.error
 
-    def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
+    def list_rejections(
+        self, *, after: str | None, limit: int, newest_first: bool = False
+    ) -> Slice[StoredRejection]:
         raise self.error
 
 

@@ -194,9 +194,10 @@ def add_data_routes(
         dependencies=dependencies,
         tags=tags,
     )
-    def list_rejected(limit: Limit = 100, cursor: Cursor = None) -> Response:
-        """Rejected messages in stored order, with the reason, a page at a time."""
-        page = service.rejections(cursor=cursor, limit=limit)
+    def list_rejected(limit: Limit = 100, cursor: Cursor = None, order: Order = "asc") -> Response:
+        """Rejected messages in stored order (or newest first), with the reason, a page at a
+        time."""
+        page = service.rejections(cursor=cursor, limit=limit, newest_first=order == "desc")
         return Response(render_page("rejected", page, rejection_json), media_type=_JSON)
 
     @_get(

@@ -80,6 +80,18 @@ def add_api_url_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_newest_option(parser: argparse.ArgumentParser, path: str) -> None:
+    """``--newest``: a listing command's page newest first (``order=desc`` of ``path``)."""
+    parser.add_argument(
+        "--newest", action="store_true", help=f"newest first (GET {path}?order=desc)"
+    )
+
+
+def order(args: argparse.Namespace) -> str | None:
+    """The ``order`` query parameter ``--newest`` asks for; None leaves the API's default."""
+    return "desc" if args.newest else None
+
+
 @dataclass(frozen=True, slots=True)
 class QueueTarget:
     """A queue and how to call its SQS API."""

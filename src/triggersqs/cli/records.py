@@ -23,9 +23,7 @@ def add(subparsers: Subparsers) -> None:
     )
     options.add_api_url_option(parser)
     parser.add_argument("--limit", type=int, default=20, help="records to show (1..1000)")
-    parser.add_argument(
-        "--newest", action="store_true", help="newest first (GET /records?order=desc)"
-    )
+    options.add_newest_option(parser, "/records")
     parser.add_argument("--client-id", default=None)
     parser.add_argument("--command", default=None)
     parser.add_argument("--since", default=None, help="ISO 8601 time, inclusive")
@@ -43,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         options.api_url(args),
         limit=args.limit,
         filters={
-            "order": "desc" if args.newest else None,
+            "order": options.order(args),
             "client_id": args.client_id,
             "command": args.command,
             "since": args.since,

@@ -27,8 +27,13 @@ def add(subparsers: Subparsers) -> None:
         " sent when set.",
     )
     actions = parser.add_subparsers(title="actions", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="one page of rejected messages, with their status")
+    listing = actions.add_parser(
+        "list",
+        help="one page of rejected messages, with their status",
+        description="Print one page of GET /rejected, oldest first (--newest: newest first).",
+    )
     listing.add_argument("--limit", type=int, default=20, help="entries to show (1..1000)")
+    options.add_newest_option(listing, "/rejected")
     listing.add_argument("--cursor", default=None, help="next_cursor of the previous page")
     listing.add_argument("--json", action="store_true", help="print the API's JSON instead")
     listing.set_defaults(run=run_list)
@@ -64,7 +69,8 @@ def run_list(args: argparse.Namespace) -> int:
     """Print one page of ``/rejected`` as a table, or as the API's JSON."""
     from triggersqs.local.api_client import get_json
 
-    query = {"limit": str(args.limit), **({"cursor": args.cursor} if args.cursor else {})}
+    asked = {"limit": str(args.limit), "order": options.order(args), "cursor": args.cursor}
+    query = {name: value for name, value in asked.items() if value}
     page = get_json(args.api_url, "/rejected", query, api_key=options.api_key())
     if args.json:
         print(json_text(page))
@@ -74,8 +80,8 @@ def run_list(args: argparse.Namespace) -> int:
         for position, entry in page.get("rejected", {}).items()
     ]
     print(table(COLUMNS, rows))
-    if page.get("next_cursor"):
-        print(f"more: --cursor {page['next_cursor']}")
+    if page.get("next_cursor"):  # a cursor goes on only in the order it was issued for
+        print(f"more: {'--newest ' if args.newest else ''}--cursor {page['next_cursor']}")
     return 0
 
 

@@ -89,8 +89,11 @@ class MessageReader(Protocol):
         """
         ...
 
-    def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
-        """Up to ``limit`` rejected messages in stored order, after cursor ``after``."""
+    def list_rejections(
+        self, *, after: str | None, limit: int, newest_first: bool = False
+    ) -> Slice[StoredRejection]:
+        """Up to ``limit`` rejected messages in stored order, after cursor ``after``;
+        ``newest_first`` as for :meth:`list_records`."""
         ...
 
     def check(self) -> None:

@@ -19,7 +19,7 @@ class RecordService:
     ) -> Page[StoredRecord]:
         """A page of records matching ``where``, oldest first unless ``newest_first``; raises
         InvalidCursorError for a bad cursor (one issued for the other order is one)."""
-        listing = "records-newest-first" if newest_first else "records"
+        listing = _listing("records", newest_first=newest_first)
         scope = scope_of(listing, where.client_id, where.command, where.since, where.until)
         return paginate(
             lambda after, count: self._store.list_records(
@@ -30,13 +30,18 @@ class RecordService:
             scope=scope,
         )
 
-    def rejections(self, *, cursor: str | None, limit: int) -> Page[StoredRejection]:
-        """A page of rejected messages."""
+    def rejections(
+        self, *, cursor: str | None, limit: int, newest_first: bool = False
+    ) -> Page[StoredRejection]:
+        """A page of rejected messages, oldest first unless ``newest_first`` (cursors as for
+        :meth:`records`)."""
         return paginate(
-            lambda after, count: self._store.list_rejections(after=after, limit=count),
+            lambda after, count: self._store.list_rejections(
+                after=after, limit=count, newest_first=newest_first
+            ),
             cursor=cursor,
             limit=limit,
-            scope=scope_of("rejected"),
+            scope=scope_of(_listing("rejected", newest_first=newest_first)),
         )
 
     def record(self, message_id: str) -> StoredRecord | None:
@@ -50,3 +55,10 @@ class RecordService:
     def check(self) -> None:
         """Raise StorageUnavailableError unless the store answers."""
         self._store.check()
+
+
+def _listing(name: str, *, newest_first: bool) -> str:
+    """The scope name of a listing in one order: a cursor of one order is refused by the other
+    (their positions count from opposite ends). The oldest-first name is the listing's own, as
+    before there was an order, so cursors issued then still work."""
+    return f"{name}-newest-first" if newest_first else name

@@ -133,10 +133,19 @@ class MemoryStore:
 
         return _page(self._records, matches, after, limit, StoredRecord, newest_first=newest_first)
 
-    def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
-        """Rejected messages in stored order, after the cursor."""
+    def list_rejections(
+        self, *, after: str | None, limit: int, newest_first: bool = False
+    ) -> Slice[StoredRejection]:
+        """Rejected messages in stored order (or its reverse), after the cursor."""
         self._answer()
-        return _page(self._rejections, lambda _row: True, after, limit, StoredRejection)
+        return _page(
+            self._rejections,
+            lambda _row: True,
+            after,
+            limit,
+            StoredRejection,
+            newest_first=newest_first,
+        )
 
     def mark_replayed(self, message_id: str, replayed_as: str) -> StoredRejection | None:
         """Mark the rejection replayed as ``replayed_as``; see :meth:`RejectionMarker`."""

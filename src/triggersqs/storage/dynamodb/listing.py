@@ -66,9 +66,11 @@ def list_records(
     )
 
 
-def list_rejections(table: Table, *, after: str | None, limit: int) -> Slice[StoredRejection]:
-    """Rejected messages in stored order after the cursor."""
-    span = Span.of(after, RecordFilter())
+def list_rejections(
+    table: Table, *, after: str | None, limit: int, newest_first: bool = False
+) -> Slice[StoredRejection]:
+    """Rejected messages in stored order after the cursor; ``newest_first`` as for records."""
+    span = Span.of(after, RecordFilter(), newest_first=newest_first)
     keys = _page_keys(table, Listing(INDEX_STORED, "gsi_all_pk", KIND_REJECTION, span), limit)
     items = main_items(table, keys[:limit])
     return Slice(

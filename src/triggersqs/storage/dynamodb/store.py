@@ -111,9 +111,13 @@ class DynamoDbStore:
             self._table, where, after=after, limit=limit, newest_first=newest_first
         )
 
-    def list_rejections(self, *, after: str | None, limit: int) -> Slice[StoredRejection]:
-        """Rejected messages in stored order after the cursor."""
-        return listing.list_rejections(self._table, after=after, limit=limit)
+    def list_rejections(
+        self, *, after: str | None, limit: int, newest_first: bool = False
+    ) -> Slice[StoredRejection]:
+        """Rejected messages in stored order (or its reverse) after the cursor."""
+        return listing.list_rejections(
+            self._table, after=after, limit=limit, newest_first=newest_first
+        )
 
     def mark_replayed(self, message_id: str, replayed_as: str) -> StoredRejection | None:
         """Mark the rejection replayed as ``replayed_as``: one conditional UpdateItem (only a

@@ -55,14 +55,7 @@ def list_records(
 ) -> Slice[StoredRecord]:
     """One index range scan: ``seq`` past the cursor (below it, newest first), within the time
     filter's bounds."""
-    conditions: list[str] = []
-    params: list[Any] = []
-    if not newest_first:
-        conditions.append("seq > ?")
-        params.append(seq_after(after))
-    elif after is not None:
-        conditions.append("seq < ?")
-        params.append(seq_after(after))
+    conditions, params = _past_cursor(after, newest_first=newest_first)
     if where.client_id is not None:
         conditions.append("client_id = ?")
         params.append(storable_text(where.client_id))
@@ -79,30 +72,68 @@ def list_records(
         if bounds[1] is not None:
             conditions.append("seq < ?")
             params.append(bounds[1])
-        params.append(limit + 1)
-        where_sql = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        order = "DESC" if newest_first else "ASC"
-        rows = conn.execute(
-            f"SELECT {RECORD_COLUMNS}, {BODY_PREVIEW} FROM records"  # noqa: S608 - only
-            f"{where_sql} ORDER BY seq {order} LIMIT ?",  # placeholders and constants vary
+        rows = _page_rows(
+            conn,
+            "records",
+            RECORD_COLUMNS,
+            conditions,
             params,
-        ).fetchall()
+            limit=limit,
+            newest_first=newest_first,
+        )
     items = [record(row, listed=True) for row in rows[:limit]]
     return Slice(items, more=len(rows) > limit)
 
 
 def list_rejections(
-    connections: Connections, *, after: str | None, limit: int
+    connections: Connections, *, after: str | None, limit: int, newest_first: bool = False
 ) -> Slice[StoredRejection]:
-    """Rejected messages in stored order after the cursor."""
+    """Rejected messages in stored order (or its reverse) after the cursor: one range scan."""
+    conditions, params = _past_cursor(after, newest_first=newest_first)
     with connections.reading() as conn:
-        rows = conn.execute(
-            f"SELECT {REJECTION_COLUMNS}, {BODY_PREVIEW} FROM rejected"  # noqa: S608
-            " WHERE seq > ? ORDER BY seq LIMIT ?",
-            (seq_after(after), limit + 1),
-        ).fetchall()
+        rows = _page_rows(
+            conn,
+            "rejected",
+            REJECTION_COLUMNS,
+            conditions,
+            params,
+            limit=limit,
+            newest_first=newest_first,
+        )
     items = [rejection(row, listed=True) for row in rows[:limit]]
     return Slice(items, more=len(rows) > limit)
+
+
+def _past_cursor(after: str | None, *, newest_first: bool) -> tuple[list[str], list[Any]]:
+    """The condition that starts a page past the cursor: ``seq`` above it, or below it newest
+    first (from the top when there is no cursor)."""
+    if not newest_first:
+        return ["seq > ?"], [seq_after(after)]
+    if after is None:
+        return [], []
+    return ["seq < ?"], [seq_after(after)]
+
+
+def _page_rows(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: str,
+    conditions: list[str],
+    params: list[Any],
+    *,
+    limit: int,
+    newest_first: bool,
+) -> list[tuple[Any, ...]]:
+    """Up to ``limit + 1`` rows of ``table`` meeting every condition, in ``seq`` order (or its
+    reverse): the extra row says whether more follow."""
+    where_sql = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    order = "DESC" if newest_first else "ASC"
+    rows: list[tuple[Any, ...]] = conn.execute(
+        f"SELECT {columns}, {BODY_PREVIEW} FROM {table}"  # noqa: S608 - only placeholders
+        f"{where_sql} ORDER BY seq {order} LIMIT ?",  # and our constants vary
+        [*params, limit + 1],
+    ).fetchall()
+    return rows
 
 
 def _seq_bounds(

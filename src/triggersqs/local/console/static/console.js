@@ -5,7 +5,8 @@
 "use strict";
 
 (() => {
-  // Newest first: the one place the listing order is chosen (GET /records?order=desc).
+  // Newest first: the one place the listings' order is chosen (GET /records and /rejected,
+  // order=desc).
   const ORDER = "desc";
   const PAGE_SIZE = 20;
   const TICK_MS = 1000;

@@ -165,10 +165,9 @@ def test_records_newest_shows_the_last_message_first(stack: DevStack, folder: Pa
     rows = done.stdout.splitlines()
     assert rows[1].split()[0] == "0"
     assert rows[1].split()[-1] == last_id
-    assert rows[-1].startswith("more: --cursor ")
-    older = run_triggersqs(
-        "records", "--newest", "--limit", "5", "--cursor", rows[-1].split()[-1], cwd=folder
-    )
+    # The next page's options, pasted as printed (a cursor goes on only in its own order)
+    assert rows[-1].startswith("more: --newest --cursor ")
+    older = run_triggersqs("records", "--limit", "5", *rows[-1].split()[1:], cwd=folder)
     assert older.returncode == 0, older.stderr
     assert last_id not in older.stdout
     assert older.stdout.splitlines()[1].split()[0] == "5"
@@ -190,3 +189,30 @@ def test_the_state_file_goes_when_dev_stops(tmp_path: Path) -> None:
         assert read_state(tmp_path) is not None
     assert not (tmp_path / STATE_FILE).exists()
     assert read_state(tmp_path) is None
+
+
+def test_the_dlq_and_rejected_commands_find_a_dev_on_other_ports_with_no_flags(
+    tmp_path: Path,
+) -> None:
+    # GIVEN dev on free ports, in retry mode, and a message that is refused
+    folder = tmp_path / "project"
+    folder.mkdir()
+    with dev_stack(
+        folder, "--max-receive-count", "1", env={"TRIGGERSQS_INVALID_MESSAGES": "retry"}
+    ) as stack:
+        sent = run_triggersqs("send", "--file", "-", cwd=folder, stdin="not json\n")
+        assert sent.returncode == 0, sent.stderr
+        [message_id] = sent.stdout.split()
+
+        # WHEN the operator runs the client commands in the same folder, with no flags
+        def dead() -> bool:
+            listed = run_triggersqs("dlq", "list", "--json", cwd=folder)
+            return listed.returncode == 0 and message_id in listed.stdout
+
+        wait_for(dead, 30, "the refused message in the DLQ", 0.5)
+        rejected = run_triggersqs("rejected", "list", cwd=folder)
+
+    # THEN they reached this stack's DLQ and API (on its own ports, not the defaults)
+    assert not stack.api_url.endswith(":8000")
+    assert rejected.returncode == 0, rejected.stderr
+    assert message_id in rejected.stdout

@@ -7,8 +7,9 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from triggersqs.cli import options
 from triggersqs.cli.output import json_text
-from triggersqs.cli.queue_options import DEV_DLQ_URL, add_endpoint_options, endpoint_for, sqs_errors
+from triggersqs.cli.queue_options import DEV_DLQ_URL, sqs_errors
 from triggersqs.cli.table_text import table
 from triggersqs.errors import RedriveError, UsageError
 
@@ -61,17 +62,14 @@ def add(subparsers: Subparsers) -> None:
     purge.add_argument("--yes", action="store_true", help="yes, delete them all")
     purge.set_defaults(run=run_purge)
     for action in (listing, redrive, purge):
-        action.add_argument(
-            "--queue-url", default=DEV_DLQ_URL, help=f"the DLQ (default {DEV_DLQ_URL})"
-        )
-        add_endpoint_options(action)
+        options.add_queue_options(action, fallback=DEV_DLQ_URL, dead_letters=True)
 
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the peeked messages as a table (or JSON)."""
     from triggersqs.local.dlq import peek
 
-    sqs, dlq = _open(args, args.queue_url)
+    sqs, dlq = _open(args)
     with sqs_errors(f"peeking at {dlq.url}"):
         messages = peek(sqs, dlq, args.max)
     if args.json:
@@ -95,9 +93,10 @@ def run_list(args: argparse.Namespace) -> int:
 def run_redrive(args: argparse.Namespace) -> int:
     """Redrive with SQS's move task, or by receive-send-delete; 1 when anything stayed."""
     from triggersqs.local.dlq_redrive import TASK, redrive
+    from triggersqs.local.sqs_client import open_queue
 
-    sqs, dlq = _open(args, args.queue_url)
-    destination = _open(args, args.to)[1] if args.to else None
+    sqs, dlq = _open(args)
+    destination = open_queue(sqs, args.to) if args.to else None  # on the DLQ's endpoint
     if destination is not None and destination.fifo != dlq.fifo:
         raise UsageError("the DLQ and --to must both be FIFO queues, or both standard")
     if args.rate is not None and not 1 <= args.rate <= 500:
@@ -131,19 +130,20 @@ def run_purge(args: argparse.Namespace) -> int:
     from triggersqs.local.dlq import purge
 
     if not args.yes:
-        raise UsageError(f"purge deletes every message of {args.queue_url}: add --yes")
-    sqs, dlq = _open(args, args.queue_url)
+        raise UsageError("purge deletes every message of the DLQ: add --yes")
+    sqs, dlq = _open(args)
     with sqs_errors(f"purging {dlq.url}"):
         count = purge(sqs, dlq)
     print(f"purged {dlq.url} (about {count} messages; SQS may take up to 60 s to finish)")
     return 0
 
 
-def _open(args: argparse.Namespace, url: str) -> tuple[SQSClient, QueueInfo]:
+def _open(args: argparse.Namespace) -> tuple[SQSClient, QueueInfo]:
     from triggersqs.local.sqs_client import open_queue
 
-    sqs = endpoint_for(args, url).client()
-    return sqs, open_queue(sqs, url)
+    target = options.queue_target(args, fallback=DEV_DLQ_URL, dead_letters=True)
+    sqs = target.endpoint.client()
+    return sqs, open_queue(sqs, target.url)
 
 
 def _progress_printer(limit: int | None) -> Any:  # noqa: ANN401 - a callable of RedriveProgress

@@ -48,14 +48,27 @@ def checked_port(value: int, flag: str) -> int:
 # -- finding the queue and the API -------------------------------------------------------------
 
 
-def add_queue_options(parser: argparse.ArgumentParser, *, fallback: str) -> None:
-    """``--queue-url``, ``--endpoint-url`` and ``--region``; ``fallback`` says what is used last."""
+def add_queue_options(
+    parser: argparse.ArgumentParser, *, fallback: str, dead_letters: bool = False
+) -> None:
+    """``--queue-url``, ``--endpoint-url`` and ``--region``; ``fallback`` says what is used last.
+    ``dead_letters``: the queue is a DLQ (the running dev's DLQ, never TRIGGERSQS_QUEUE_URL)."""
+    found = (
+        "the DLQ of the `triggersqs dev` running in this folder"
+        if dead_letters
+        else f"{QUEUE_URL_VARIABLE}, else the `triggersqs dev` running in this folder"
+    )
     parser.add_argument(
         "--queue-url",
         default=None,
-        help=f"the queue (default: {QUEUE_URL_VARIABLE}, else the `triggersqs dev` running in"
-        f" this folder, else {fallback})",
+        help=f"the {'dead-letter queue' if dead_letters else 'queue'} (default: {found}, else"
+        f" {fallback})",
     )
+    add_endpoint_options(parser)
+
+
+def add_endpoint_options(parser: argparse.ArgumentParser) -> None:
+    """``--endpoint-url`` and ``--region`` of a queue named otherwise (a flag or an argument)."""
     parser.add_argument(
         "--endpoint-url",
         default=None,
@@ -100,9 +113,12 @@ class QueueTarget:
     endpoint: SqsEndpoint
 
 
-def queue_target(args: argparse.Namespace, *, fallback: str | None) -> QueueTarget:
+def queue_target(
+    args: argparse.Namespace, *, fallback: str | None, dead_letters: bool = False
+) -> QueueTarget:
     """The queue of a client command: ``--queue-url``, ``TRIGGERSQS_QUEUE_URL``, the running
-    dev's, then ``fallback`` (None: UsageError); its endpoint, region and credentials to match."""
+    dev's, then ``fallback`` (None: UsageError); its endpoint, region and credentials to match.
+    ``dead_letters``: a DLQ (the running dev's DLQ; TRIGGERSQS_QUEUE_URL names no DLQ)."""
     return resolve_queue(
         args.queue_url,
         args.endpoint_url,
@@ -111,6 +127,7 @@ def queue_target(args: argparse.Namespace, *, fallback: str | None) -> QueueTarg
         state=running_dev(),
         fallback=fallback,
         has_credentials=has_aws_credentials,
+        dead_letters=dead_letters,
     )
 
 
@@ -123,6 +140,7 @@ def resolve_queue(
     state: DevState | None,
     fallback: str | None,
     has_credentials: Callable[[], bool] = lambda: False,
+    dead_letters: bool = False,
 ) -> QueueTarget:
     """:func:`queue_target` with its inputs given: flags, environment, running dev, fallback.
 
@@ -141,8 +159,9 @@ def resolve_queue(
         region_of_queue_url,
     )
 
-    from_dev = state.queue_url if state is not None else None
-    url = queue_url or environ.get(QUEUE_URL_VARIABLE) or from_dev or fallback
+    from_dev = None if state is None else state.dlq_url if dead_letters else state.queue_url
+    from_environ = None if dead_letters else environ.get(QUEUE_URL_VARIABLE)
+    url = queue_url or from_environ or from_dev or fallback
     if not url:
         raise UsageError(
             f"name the queue with --queue-url or {QUEUE_URL_VARIABLE}, or run `triggersqs dev`"

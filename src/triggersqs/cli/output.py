@@ -41,8 +41,9 @@ def json_text(value: object) -> str:
     )
 
 
-def records_table(page: Mapping[str, Any]) -> str:
-    """The page's records as an aligned text table, with the cursor of the next page."""
+def records_table(page: Mapping[str, Any], *, newest: bool = False) -> str:
+    """The page's records as an aligned text table, with the options of the next page (a cursor
+    goes on only in the order it was issued for: ``newest`` repeats ``--newest``)."""
     rows: list[Sequence[str]] = [COLUMNS]
     for position, record in page.get("messages", {}).items():
         rows.append(
@@ -62,7 +63,7 @@ def records_table(page: Mapping[str, Any]) -> str:
     if len(rows) == 1:
         lines.append("(no records)")
     if page.get("next_cursor"):
-        lines.append(f"more: --cursor {printable(str(page['next_cursor']))}")
+        lines.append(more_line(str(page["next_cursor"]), newest=newest))
     return "\n".join(lines)
 
 
@@ -96,3 +97,8 @@ class Progress:
         end = "\n" if final or not self._tty else ""
         self._out.write(("\r" if self._tty else "") + text + end)
         self._out.flush()
+
+
+def more_line(cursor: str, *, newest: bool) -> str:
+    """The options that ask a listing command for its next page."""
+    return f"more: {'--newest ' if newest else ''}--cursor {printable(cursor)}"

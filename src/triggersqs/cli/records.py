@@ -50,5 +50,5 @@ def run(args: argparse.Namespace) -> int:
         },
         api_key=options.api_key(),
     )
-    print(json_text(page) if args.json else records_table(page))
+    print(json_text(page) if args.json else records_table(page, newest=args.newest))
     return 0

@@ -8,8 +8,8 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from triggersqs.cli import options
-from triggersqs.cli.output import json_text
-from triggersqs.cli.queue_options import add_endpoint_options, endpoint_for, sqs_errors
+from triggersqs.cli.output import json_text, more_line
+from triggersqs.cli.queue_options import sqs_errors
 from triggersqs.cli.table_text import table
 
 if TYPE_CHECKING:
@@ -52,17 +52,12 @@ def add(subparsers: Subparsers) -> None:
     replay.add_argument(
         "--body", default=None, metavar="FILE", help="the corrected body ('-': stdin)"
     )
-    replay.add_argument(
-        "--queue-url", default=options.DEV_QUEUE_URL, help=f"(default {options.DEV_QUEUE_URL})"
-    )
     replay.add_argument("--group-id", default=None, help="MessageGroupId for a FIFO queue")
     replay.add_argument("--again", action="store_true", help="replay one already replayed")
-    add_endpoint_options(replay)
+    options.add_queue_options(replay, fallback=options.DEV_QUEUE_URL)
     replay.set_defaults(run=run_replay)
     for action in (listing, show, replay):
-        action.add_argument(
-            "--api-url", default=options.DEV_API_URL, help=f"(default {options.DEV_API_URL})"
-        )
+        options.add_api_url_option(action)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -71,7 +66,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     asked = {"limit": str(args.limit), "order": options.order(args), "cursor": args.cursor}
     query = {name: value for name, value in asked.items() if value}
-    page = get_json(args.api_url, "/rejected", query, api_key=options.api_key())
+    page = get_json(options.api_url(args), "/rejected", query, api_key=options.api_key())
     if args.json:
         print(json_text(page))
         return 0
@@ -81,7 +76,7 @@ def run_list(args: argparse.Namespace) -> int:
     ]
     print(table(COLUMNS, rows))
     if page.get("next_cursor"):  # a cursor goes on only in the order it was issued for
-        print(f"more: {'--newest ' if args.newest else ''}--cursor {page['next_cursor']}")
+        print(more_line(str(page["next_cursor"]), newest=args.newest))
     return 0
 
 
@@ -118,12 +113,13 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.body is not None:
         with options.input_file(args.body) as file:
             body = file.read()
+    target = options.queue_target(args, fallback=options.DEV_QUEUE_URL)
     store = build_store(options.settings())
     try:
-        with sqs_errors(f"sending to {args.queue_url}"):
+        with sqs_errors(f"sending to {target.url}"):
             done = replay(
-                endpoint_for(args, args.queue_url).client(),
-                args.queue_url,
+                target.endpoint.client(),
+                target.url,
                 rejection,
                 store,
                 body=body,
@@ -141,4 +137,4 @@ def _fetch(args: argparse.Namespace) -> dict[str, Any]:
     from triggersqs.local.api_client import get_json
 
     path = f"/rejected/{urllib.parse.quote(args.message_id, safe='')}"
-    return get_json(args.api_url, path, api_key=options.api_key())
+    return get_json(options.api_url(args), path, api_key=options.api_key())

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from triggersqs.cli.options import DEV_QUEUE_URL, resolve_api_url, resolve_queue
+from triggersqs.cli.options import DEV_QUEUE_URL
+from triggersqs.cli.targets import resolve_api_url, resolve_queue
 from triggersqs.errors import UsageError
 from triggersqs.local.devstate import STATE_FILE, DevState, read_state, remove_state, write_state
 from triggersqs.settings import Settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from triggersqs.cli import options
+from triggersqs.cli import targets
 from triggersqs.cli.queue_options import sqs_errors
 from triggersqs.errors import UsageError
 
@@ -30,7 +30,7 @@ def add(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--batching-window", type=int, default=0, help="the event source's window (0..300 s)"
     )
-    options.add_endpoint_options(parser)
+    targets.add_endpoint_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--function-timeout must be 1..{MAX_FUNCTION_TIMEOUT} seconds")
     if not 0 <= args.batching_window <= MAX_BATCHING_WINDOW:
         raise UsageError(f"--batching-window must be 0..{MAX_BATCHING_WINDOW} seconds")
-    sqs = options.queue_target(args, fallback=None).endpoint.client()
+    sqs = targets.queue_target(args, fallback=None).endpoint.client()
     open_queue(sqs, args.queue_url)  # unreachable (exit 1) or missing (exit 2): one line
     with sqs_errors(f"reading {args.queue_url}"):
         checks = check_queue(

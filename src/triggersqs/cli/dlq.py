@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from triggersqs.cli import options
+from triggersqs.cli import targets
 from triggersqs.cli.output import json_text
 from triggersqs.cli.queue_options import DEV_DLQ_URL, sqs_errors
 from triggersqs.cli.table_text import table
@@ -62,7 +62,7 @@ def add(subparsers: Subparsers) -> None:
     purge.add_argument("--yes", action="store_true", help="yes, delete them all")
     purge.set_defaults(run=run_purge)
     for action in (listing, redrive, purge):
-        options.add_queue_options(action, fallback=DEV_DLQ_URL, dead_letters=True)
+        targets.add_queue_options(action, fallback=DEV_DLQ_URL, dead_letters=True)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -141,7 +141,7 @@ def run_purge(args: argparse.Namespace) -> int:
 def _open(args: argparse.Namespace) -> tuple[SQSClient, QueueInfo]:
     from triggersqs.local.sqs_client import open_queue
 
-    target = options.queue_target(args, fallback=DEV_DLQ_URL, dead_letters=True)
+    target = targets.queue_target(args, fallback=DEV_DLQ_URL, dead_letters=True)
     sqs = target.endpoint.client()
     return sqs, open_queue(sqs, target.url)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from triggersqs.cli import options
+from triggersqs.cli import options, targets
 from triggersqs.cli.output import json_text, records_table
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ def add(subparsers: Subparsers) -> None:
         " TRIGGERSQS_API_KEY is sent when set. A `triggersqs dev` running in this folder is"
         " found with no options.",
     )
-    options.add_api_url_option(parser)
+    targets.add_api_url_option(parser)
     parser.add_argument("--limit", type=int, default=20, help="records to show (1..1000)")
     options.add_newest_option(parser, "/records")
     parser.add_argument("--client-id", default=None)
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from triggersqs.local.api_client import fetch_records
 
     page = fetch_records(
-        options.api_url(args),
+        targets.api_url(args),
         limit=args.limit,
         filters={
             "order": options.order(args),

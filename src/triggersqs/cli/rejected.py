@@ -7,7 +7,7 @@ import argparse
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from triggersqs.cli import options
+from triggersqs.cli import options, targets
 from triggersqs.cli.output import json_text, more_line
 from triggersqs.cli.queue_options import sqs_errors
 from triggersqs.cli.table_text import table
@@ -54,10 +54,10 @@ def add(subparsers: Subparsers) -> None:
     )
     replay.add_argument("--group-id", default=None, help="MessageGroupId for a FIFO queue")
     replay.add_argument("--again", action="store_true", help="replay one already replayed")
-    options.add_queue_options(replay, fallback=options.DEV_QUEUE_URL)
+    targets.add_queue_options(replay, fallback=options.DEV_QUEUE_URL)
     replay.set_defaults(run=run_replay)
     for action in (listing, show, replay):
-        options.add_api_url_option(action)
+        targets.add_api_url_option(action)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -66,7 +66,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     asked = {"limit": str(args.limit), "order": options.order(args), "cursor": args.cursor}
     query = {name: value for name, value in asked.items() if value}
-    page = get_json(options.api_url(args), "/rejected", query, api_key=options.api_key())
+    page = get_json(targets.api_url(args), "/rejected", query, api_key=options.api_key())
     if args.json:
         print(json_text(page))
         return 0
@@ -113,7 +113,7 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.body is not None:
         with options.input_file(args.body) as file:
             body = file.read()
-    target = options.queue_target(args, fallback=options.DEV_QUEUE_URL)
+    target = targets.queue_target(args, fallback=options.DEV_QUEUE_URL)
     store = build_store(options.settings())
     try:
         with sqs_errors(f"sending to {target.url}"):
@@ -137,4 +137,4 @@ def _fetch(args: argparse.Namespace) -> dict[str, Any]:
     from triggersqs.local.api_client import get_json
 
     path = f"/rejected/{urllib.parse.quote(args.message_id, safe='')}"
-    return get_json(options.api_url(args), path, api_key=options.api_key())
+    return get_json(targets.api_url(args), path, api_key=options.api_key())

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
-from triggersqs.cli import options
+from triggersqs.cli import options, targets
 from triggersqs.cli.output import Progress
 from triggersqs.errors import UsageError
 
@@ -35,7 +35,7 @@ def add(subparsers: Subparsers) -> None:
     )
     what.add_argument("--count", type=int, help="send N generated valid messages")
     parser.add_argument("--client-id", help="the client id of the one message")
-    options.add_queue_options(parser, fallback=options.DEV_QUEUE_URL)
+    targets.add_queue_options(parser, fallback=options.DEV_QUEUE_URL)
     parser.add_argument("--group-id", default=None, help="MessageGroupId for FIFO queues")
     parser.add_argument(
         "--quiet", action="store_true", help="do not print the message ids, only the summary"
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--command needs --client-id")
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
-    target = options.queue_target(args, fallback=options.DEV_QUEUE_URL)
+    target = targets.queue_target(args, fallback=options.DEV_QUEUE_URL)
     with ExitStack() as inputs:
         total = None
         bodies: Iterator[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from triggersqs.cli import options
+from triggersqs.cli import options, targets
 from triggersqs.errors import UsageError
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def add(subparsers: Subparsers) -> None:
         " batch in hand and exit 0. Credentials come from the usual AWS sources; a queue off AWS"
         " (loopback, a container's name) is its own endpoint and never reaches AWS.",
     )
-    options.add_queue_options(parser, fallback="none: it must be named")
+    targets.add_queue_options(parser, fallback="none: it must be named")
     options.add_poller_options(parser, wait_time=20)
     parser.add_argument(
         "--metrics-port",
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = options.settings()
     require_role(settings, "sqs", command="worker")
-    target = options.queue_target(args, fallback=None)
+    target = targets.queue_target(args, fallback=None)
     options.configure_logging_of(args, settings)
     metrics = None
     if args.metrics_port is not None:

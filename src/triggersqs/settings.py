@@ -23,7 +23,7 @@ ENV_PREFIX: Final = "TRIGGERSQS_"
 QUEUE_URL_VARIABLE: Final = "TRIGGERSQS_QUEUE_URL"
 API_URL_VARIABLE: Final = "TRIGGERSQS_API_URL"
 CLIENT_VARIABLES: Final = frozenset({QUEUE_URL_VARIABLE, API_URL_VARIABLE})
-"""Read by the client commands (``send``, ``records``, ``worker``: cli/options.py) to find a queue
+"""Read by the client commands (``send``, ``records``, ``worker``: cli/targets.py) to find a queue
 or an API, not by the service: its settings pass over them instead of refusing them as unknown."""
 MAX_SQS_BODY_BYTES: Final = 1_048_576
 """SQS's own limit on a message body (1 MiB): larger bodies can never arrive."""

@@ -1,5 +1,5 @@
 """What the commands that work on a queue share (``dlq``, ``rejected replay``, ``check-queue``):
-the dev stack's DLQ, and SQS errors as one line. Which queue and endpoint: cli/options.py."""
+the dev stack's DLQ, and SQS errors as one line. Which queue and endpoint: cli/targets.py."""
 
 from __future__ import annotations
 

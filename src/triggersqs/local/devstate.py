@@ -3,7 +3,7 @@
 ``dev`` writes ``.triggersqs-dev.json`` into the folder it runs in once it is ready (its pid, SQS
 endpoint, queue URLs, region and API URL) and removes it when it stops. ``send``, ``records`` and
 any later client command, run from the same folder, read it when no flag or environment variable
-names the endpoints (cli/options.py keeps that precedence).
+names the endpoints (cli/targets.py keeps that precedence).
 
 Why a file in the working folder: it needs no daemon, no port scan and no fixed port, it follows
 the user's own notion of "this project" (two checkouts run two stacks), and a stale file is easy to

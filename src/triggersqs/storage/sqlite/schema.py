@@ -97,6 +97,7 @@ def set_up(conn: sqlite3.Connection, *, synchronous: str, create_schema: bool) -
     # rewritten by many commits is copied to the file once per checkpoint. Measured: commit of
     # a 10-record batch 297 -> 181 us (docs/benchmarks.md).
     conn.execute("PRAGMA wal_autocheckpoint=10000")
+    conn.execute("PRAGMA cache_size=-8192")
     if create_schema:
         conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
         migrate(conn, MIGRATIONS)

@@ -209,23 +209,13 @@ def _query_shard(table: Table, listing: Listing, entries: bool, count: int, shar
     """Read up to ``count`` more keys of one shard into ``shard``; with ``entries``, what the
     index projects too (a read unit is charged by entry size, whatever is asked for)."""
     span = listing.span
-    names = {"#p": listing.attribute, "#s": "gsi_sk"}
+    names = {"#p": listing.attribute}
     values: dict[str, AttributeValueTypeDef] = {":p": {"S": shard.partition}}
-    condition = "#p = :p"
-    if span.low is not None and span.high is not None:
-        condition += " AND #s BETWEEN :low AND :high"
-    elif span.low is not None:
-        condition += " AND #s >= :low" if span.low_inclusive else " AND #s > :low"
-    elif span.high is not None:
-        condition += " AND #s < :high"
-    if span.low is not None:
-        values[":low"] = {"S": span.low}
-    if span.high is not None:
-        values[":high"] = {"S": span.high}
+    sort_condition = _sort_key_condition(span, values)
     params: QueryInputTypeDef = {
         "TableName": table.name,
         "IndexName": listing.index,
-        "KeyConditionExpression": condition,
+        "KeyConditionExpression": f"#p = :p{sort_condition}",
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "Limit": count,
@@ -233,8 +223,8 @@ def _query_shard(table: Table, listing: Listing, entries: bool, count: int, shar
     }
     if not entries:
         params["ProjectionExpression"] = "#s"
-    elif span.low is None and span.high is None:
-        del names["#s"]  # DynamoDB refuses a name no expression uses
+    if sort_condition or not entries:  # DynamoDB refuses a name no expression uses
+        names["#s"] = "gsi_sk"
     if listing.command is not None:
         names["#c"] = "command"
         values[":c"] = {"S": storable_text(listing.command)}
@@ -252,3 +242,19 @@ def _query_shard(table: Table, listing: Listing, entries: bool, count: int, shar
     shard.start = answer.get("LastEvaluatedKey")
     if shard.start is not None:
         shard.frontier = shard.start["gsi_sk"].get("S", "")
+
+
+def _sort_key_condition(span: Span, values: dict[str, AttributeValueTypeDef]) -> str:
+    """The sort-key part of a query's key condition (``#s`` is ``gsi_sk``), its values put in
+    ``values``; empty for a span without bounds."""
+    if span.low is not None:
+        values[":low"] = {"S": span.low}
+    if span.high is not None:
+        values[":high"] = {"S": span.high}
+    if span.low is not None and span.high is not None:
+        return " AND #s BETWEEN :low AND :high"
+    if span.low is not None:
+        return " AND #s >= :low" if span.low_inclusive else " AND #s > :low"
+    if span.high is not None:
+        return " AND #s < :high"
+    return ""

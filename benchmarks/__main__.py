@@ -7,6 +7,9 @@
 Prints Markdown tables (and the targets of issue 6, each with its measured ratio), writes every
 figure as JSON to benchmarks/results/, and draws the read-latency chart (a full run draws
 docs/benchmarks-read-latency.png; a quick run draws into benchmarks/results/).
+
+Exit status: 0 when every section ran (a target missed is a finding, not a failure), 1 when a
+section failed (its table says FAILED, stderr names it; the other sections' figures are saved).
 """
 
 from __future__ import annotations
@@ -346,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         read_latency_chart(tables["read_api"].data["chart"], chart, machine=label)
         print(f"Chart: {chart}")
     print(f"Results: {args.results / name}")
+    failed = [key for key, table in tables.items() if "failed" in table.data]
+    if failed:
+        print(f"benchmarks: failed sections: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -31,6 +31,16 @@ from tests.support.servers import dynamodb_client, dynamodb_local, moto_server, 
 from triggersqs.core.ports import RecordFilter, SaveStatus  # noqa: E402
 from triggersqs.core.records import Incoming, NewRecord  # noqa: E402
 from triggersqs.storage.dynamodb import DynamoDbStore, create_table  # noqa: E402
+from triggersqs.storage.dynamodb.items import items_of  # noqa: E402
+from triggersqs.storage.dynamodb.schema import (  # noqa: E402
+    INDEX_CLIENT,
+    INDEX_KEYS,
+    LISTED_ATTRIBUTES,
+    LISTED_BODY,
+    TABLE_DEFINITION,
+    keys_only_indexes,
+)
+from triggersqs.storage.dynamodb.sizes import INDEX_ENTRY_OVERHEAD, entry_size, item_size  # noqa: E402
 from triggersqs.storage.retention import Retention  # noqa: E402
 from triggersqs.storage.s3_bodies import BodyBucket  # noqa: E402
 
@@ -68,11 +78,18 @@ class Meter:
 
 @contextmanager
 def measured_store(
-    endpoint: str, bodies: BodyBucket | None
+    endpoint: str, bodies: BodyBucket | None, *, keys_only: bool = False
 ) -> Iterator[tuple[DynamoDbStore, Meter]]:
+    """A store on a fresh table (its indexes as create-table makes them, or ``keys_only`` as
+    tables made before they carried listings) whose client counts every request."""
     admin = dynamodb_client(endpoint)
     table = f"costs-{uuid.uuid4().hex[:8]}"
-    create_table(admin, table)
+    if keys_only:
+        definition = {**TABLE_DEFINITION, "GlobalSecondaryIndexes": keys_only_indexes()}
+        admin.create_table(TableName=table, **definition)
+        admin.get_waiter("table_exists").wait(TableName=table)
+    else:
+        create_table(admin, table)
     client = dynamodb_client(endpoint)
     meter = Meter()
     meter.attach(client)
@@ -128,13 +145,24 @@ def main() -> None:
             rows[f"record, {len(large):,}-byte body, no bucket (parts)"] = per_item(
                 store, meter, _record_of(large), 10
             )
-            rows.update(_reads(store, meter, args.pages))
+        for keys_only in (False, True):
+            with measured_store(endpoint, None, keys_only=keys_only) as (store, meter):
+                found = _reads(store, meter, args.pages)
+                if keys_only:
+                    found = {
+                        f"{name}, indexes with keys only (tables made before)": row
+                        for name, row in found.items()
+                        if name.startswith("page")
+                    }
+                rows.update(found)
         s3 = s3_client(moto)
         s3.create_bucket(Bucket="costs")
         with measured_store(endpoint, BodyBucket(s3_client(moto), "costs")) as (store, meter):
             rows[f"record, {len(large):,}-byte body, in S3 (and 1 S3 PutObject)"] = per_item(
                 store, meter, _record_of(large), 10
             )
+    print(_storage())
+    print()
     print("| what | requests | write or read units: table | indexes | total |")
     print("|---|---|---|---|---|")
     for name, row in rows.items():
@@ -142,6 +170,24 @@ def main() -> None:
         table = row["units"].get("table", 0)
         indexes = round(row["total_units"] - table, 2)
         print(f"| {name} | {requests} | {table:g} | {indexes:g} | {row['total_units']:g} |")
+
+
+def _storage() -> str:
+    """Bytes stored per command (item and index entries, 100 bytes of overhead each), computed
+    from the items by AWS's size rules (storage/dynamodb/sizes.py): not something Local reports."""
+    main, _ = items_of(new_record(), 1_764_000_000_000_000, expires_at=1_766_592_000)
+    stored = item_size(main) + INDEX_ENTRY_OVERHEAD
+    listing = [entry_size(main, key, LISTED_ATTRIBUTES) for key in INDEX_KEYS.values()]
+    plain = dict(main)
+    plain.pop(LISTED_BODY, None)
+    keys_only = [entry_size(plain, key, ()) for key in INDEX_KEYS.values()]
+    keys_only[1] = entry_size(plain, INDEX_KEYS[INDEX_CLIENT], ("command",))
+    before = item_size(plain) + INDEX_ENTRY_OVERHEAD + sum(keys_only)
+    return (
+        f"Storage per command ({len(body())}-byte body), computed: {stored + sum(listing):,} bytes"
+        f" (item {stored}, index entries {', '.join(map(str, listing))});"
+        f" with indexes of keys only, {before:,} bytes"
+    )
 
 
 def _record_of(text: str) -> Callable[[], Incoming]:
@@ -177,21 +223,31 @@ def _reads(store: DynamoDbStore, meter: Meter, pages: int) -> dict[str, dict[str
         ("page of 100, command filter", RecordFilter(command="SetStatus")),
     ):
         meter.take()
-        after = None
-        read = 0
-        while read < pages:
-            page = store.list_records(where, after=after, limit=100)
-            assert len(page.items) == 100, "the dataset holds fewer full pages than asked"
-            read += 1
-            after = page.items[-1].cursor
+        _walk(store, where, pages)
         requests, units = meter.take()
-        found[name] = _row(requests, units, read)
+        found[name] = _row(requests, units, pages)
+    # Bodies too long to be copied to the index: each page reads its main items too.
+    long_body = body(padding="x" * 1000)
+    store.save([NewRecord(envelope(long_body), "Long", "c1") for _ in range(100 * pages + 1)])
+    meter.take()
+    _walk(store, RecordFilter(command="Long"), pages)
+    requests, units = meter.take()
+    found[f"page of 100, {len(long_body):,}-byte bodies"] = _row(requests, units, pages)
     meter.take()
     for item in items[:pages]:
         assert store.get_record(item.envelope.message_id) is not None
     requests, units = meter.take()
     found[f"one message by id, {len(body())}-byte body"] = _row(requests, units, pages)
     return found
+
+
+def _walk(store: DynamoDbStore, where: RecordFilter, pages: int) -> None:
+    """Read ``pages`` full pages of 100 from the start, each from the last one's cursor."""
+    after = None
+    for _ in range(pages):
+        page = store.list_records(where, after=after, limit=100)
+        assert len(page.items) == 100, "the dataset holds fewer full pages than asked"
+        after = page.items[-1].cursor
 
 
 if __name__ == "__main__":

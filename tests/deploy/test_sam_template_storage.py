@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.deploy.support import get_att, load_template, ref
-from triggersqs.storage.dynamodb.schema import TABLE_DEFINITION
+from triggersqs.storage.dynamodb.schema import TABLE_DEFINITION, keys_only_indexes
 
 TTL_ATTRIBUTE = "expires_at"
 """The item attribute holding its expiry (epoch seconds), written by the DynamoDB store."""
@@ -42,18 +42,50 @@ def bucket(template: dict[str, Any]) -> dict[str, Any]:
 # -- the table --------------------------------------------------------------------------------
 
 
-def test_the_table_schema_is_exactly_the_one_the_code_creates(table: dict[str, Any]) -> None:
+def test_the_table_schema_is_exactly_the_one_the_code_creates(
+    template: dict[str, Any], table: dict[str, Any]
+) -> None:
     properties = table["Properties"]
-    schema_only = ("IndexName", "KeySchema", "Projection")
 
     assert table["Type"] == "AWS::DynamoDB::Table"
     assert properties["BillingMode"] == TABLE_DEFINITION["BillingMode"] == "PAY_PER_REQUEST"
     assert properties["AttributeDefinitions"] == TABLE_DEFINITION["AttributeDefinitions"]
     assert properties["KeySchema"] == TABLE_DEFINITION["KeySchema"]
-    assert [
-        {key: index[key] for key in schema_only} for index in properties["GlobalSecondaryIndexes"]
-    ] == TABLE_DEFINITION["GlobalSecondaryIndexes"]
+    # By default the indexes carry listings, as create-table makes them
+    assert template["Parameters"]["IndexProjection"]["Default"] == "listing"
+    assert _indexes(template, properties, "listing") == TABLE_DEFINITION["GlobalSecondaryIndexes"]
     assert set(TABLE_DEFINITION) <= set(properties), "every CreateTable parameter is here"
+
+
+def test_a_stack_made_before_listings_keeps_its_indexes_with_index_projection_keys_only(
+    template: dict[str, Any], table: dict[str, Any]
+) -> None:
+    # CloudFormation refuses to change an index's projection: an earlier stack must be able to
+    # deploy this template with the projections it was made with
+    properties = table["Properties"]
+
+    assert template["Parameters"]["IndexProjection"]["AllowedValues"] == ["listing", "keys-only"]
+    assert _indexes(template, properties, "keys-only") == keys_only_indexes()
+
+
+def _indexes(
+    template: dict[str, Any], properties: dict[str, Any], projection: str
+) -> list[dict[str, Any]]:
+    """The table's indexes as CreateTable takes them, with ``IndexProjection=projection``."""
+    condition = {"Fn::Equals": [ref("IndexProjection"), "listing"]}
+    assert template["Conditions"]["IndexesCarryListings"] == condition
+    found = []
+    for index in properties["GlobalSecondaryIndexes"]:
+        name, chosen, otherwise = index["Projection"]["Fn::If"]
+        assert name == "IndexesCarryListings"
+        found.append(
+            {
+                "IndexName": index["IndexName"],
+                "KeySchema": index["KeySchema"],
+                "Projection": chosen if projection == "listing" else otherwise,
+            }
+        )
+    return found
 
 
 def test_items_expire_after_the_retention_the_functions_are_told(

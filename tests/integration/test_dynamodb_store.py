@@ -219,29 +219,6 @@ def test_pages_of_any_size_merge_every_shard_in_stored_order(store: DynamoDbStor
     )
 
 
-def test_a_page_reads_indexes_and_items_but_never_scans(
-    dynamodb_local_endpoint: str, table: str
-) -> None:
-    client = dynamodb_client(dynamodb_local_endpoint)
-    store = DynamoDbStore(client, table)
-    store.save([new_record(client_id="alice") for _ in range(120)])
-    calls: list[str] = []
-    client.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
-    )
-
-    page = store.list_records(RecordFilter(), after=None, limit=100)
-    by_client = store.list_records(RecordFilter(client_id="alice"), after=None, limit=100)
-
-    assert (len(page.items), page.more, len(by_client.items)) == (100, True, 100)
-    assert "Scan" not in calls
-    assert set(calls) == {"Query", "BatchGetItem"}
-    # one query per shard, a few more where a shard holds more than its share, one batch read
-    assert calls.count("BatchGetItem") == 2
-    assert calls.count("Query") <= 2 * (SHARDS + 8)
-    store.close()
-
-
 # -- failures ------------------------------------------------------------------------------------
 
 

@@ -237,3 +237,32 @@ def test_sqlite_with_retention_0_keeps_everything_and_old_expiring_rows_still_go
     assert expiries(path, "records")[-3:] == [None, None, None]
     assert listed_ids(forever) == [item.envelope.message_id for item in (*kept, last)]
     forever.close()
+
+
+def test_sqlite_a_row_not_yet_expired_stops_the_walk_but_expired_rows_it_saw_past_it_go(
+    tmp_path: Path,
+) -> None:
+    # GIVEN rows kept 1 day, then rows kept 10 days, then rows kept 1 day again (the retention
+    # lowered back), all in one file
+    clock = Clock()
+    path = tmp_path / "t.db"
+    batches = [[new_record() for _ in range(2)] for _ in range(3)]
+    for days, batch in zip((1, 10, 1), batches, strict=True):
+        store = SqliteStore(path, clock=clock, retention=Retention(days))
+        store.save(batch)
+        store.close()
+
+    # WHEN 2 days later a save prunes (the first save of a store does)
+    clock.now += 2 * DAY_US
+    store = SqliteStore(path, clock=clock, retention=Retention(1))
+    newest = new_record()
+    store.save([newest])
+    clock.now += PRUNE_EVERY_US
+    store.save([new_record()])
+
+    # THEN every expired row the walk looked at is gone, those behind the 10-day rows included,
+    # and the 10-day rows are kept
+    kept = {r.message_id for r in store.list_records(RecordFilter(), after=None, limit=100).items}
+    assert kept >= {item.envelope.message_id for item in batches[1]}
+    assert not kept & {item.envelope.message_id for item in (*batches[0], *batches[2])}
+    store.close()

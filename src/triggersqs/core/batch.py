@@ -90,14 +90,16 @@ class BatchProcessor:
         pending: list[tuple[int, Incoming]] = []
         time_up = False  # once set, every later record fails
         held: set[str | None] = set()  # FIFO message groups with a failed record so far
+        examine = self._examine
 
         for index, envelope in enumerate(envelopes):
-            time_up = time_up or expired(deadline)
+            # One clock reading per record until the deadline passes (Deadline.expired).
+            time_up = time_up or (deadline is not None and deadline.expired())
             if time_up or (fifo and envelope.message_group_id in held):
                 reason = _TIME_UP if time_up else _FIFO_HELD
                 results[index] = RecordResult(envelope.message_id, Outcome.FAILED, reason, False)
                 continue
-            result, item = self._examine(envelope)
+            result, item = examine(envelope)
             if item is not None:
                 pending.append((index, item))
                 if fifo and _returned(item):  # goes back to the queue: its group's later ones wait
@@ -174,6 +176,8 @@ def _unwritten(item: Incoming, reason: str) -> RecordResult:
 
 def _result(item: Incoming, status: SaveStatus) -> RecordResult:
     message_id = item.envelope.message_id
+    if status is SaveStatus.STORED and type(item) is NewRecord:  # the common case, first
+        return RecordResult(message_id, Outcome.STORED)
     if isinstance(item, NewRejection) and _returned(item):
         # Back it goes whether its reason was kept now, before (a redelivery is a duplicate in
         # the store), or not at all.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 
 class BatchItemFailure(TypedDict):
@@ -33,9 +33,9 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True, slots=True)
-class RecordResult:
-    """The outcome of one record, why, and whether SQS may delete it."""
+class RecordResult(NamedTuple):
+    """The outcome of one record, why, and whether SQS may delete it (an immutable value, built
+    per record, as records.Envelope)."""
 
     message_id: str
     outcome: Outcome

@@ -17,10 +17,21 @@ from triggersqs.core.records import (
 from triggersqs.storage.common import stored_record, stored_rejection
 from triggersqs.storage.dynamodb.schema import (
     BODY_PART_PREFIX,
+    INDEX_KEYS,
     KIND_RECORD,
     KIND_REJECTION,
+    LISTED_ATTRIBUTES,
+    LISTED_BODY,
     MAIN_SK,
     shard_of,
+)
+from triggersqs.storage.dynamodb.sizes import (
+    INDEX_ENTRY_OVERHEAD,
+    WRITE_UNIT_BYTES,
+    attribute_size,
+    entry_size,
+    item_size,
+    write_units,
 )
 from triggersqs.storage.retention import TTL_ATTRIBUTE
 
@@ -30,9 +41,9 @@ if TYPE_CHECKING:
     Item = dict[str, AttributeValueTypeDef]
 
 MAIN_BODY_BYTES: Final = 16_384
-"""The part of a body kept in the main item. Listings read whole main items (DynamoDB charges a
-read by item size, whatever the projection), so this bounds the cost of a page; longer bodies
-continue in part items."""
+"""The part of a body kept in the main item. A listing reads the whole main item of a record
+whose body is too long for its index entries (DynamoDB charges a read by item size, whatever the
+projection), so this bounds the cost of a page; longer bodies continue in part items."""
 PART_BODY_BYTES: Final = 380_000
 """Body bytes per part item: under DynamoDB's 400 KB item limit with room for the keys."""
 
@@ -104,7 +115,27 @@ def items_of(
     if expires_at is not None:
         for written in (main, *parts):
             written[TTL_ATTRIBUTE] = {"N": str(expires_at)}
+    if isinstance(item, NewRecord) and not rest and body_object is None:
+        _add_listed_body(main, head)
     return main, parts
+
+
+# Item sizes are AWS's approximations (numbers especially): keep this much clear of a unit's edge.
+_SIZE_MARGIN: Final = 16
+_LISTED_BODY_MAX_BYTES: Final = WRITE_UNIT_BYTES - INDEX_ENTRY_OVERHEAD
+
+
+def _add_listed_body(main: Item, body: str) -> None:
+    """Give a record's main item ``listed_body`` (a copy of its body, which every index projects)
+    when that costs no write unit more on the item or on any of its index entries: then a page
+    of it needs no read of the main item. A command's body (~50-300 bytes) always fits."""
+    if utf8_size(body) > _LISTED_BODY_MAX_BYTES:
+        return
+    added = attribute_size(LISTED_BODY, {"S": body}) + _SIZE_MARGIN
+    sizes = [item_size(main)]
+    sizes += [entry_size(main, key, LISTED_ATTRIBUTES) for key in INDEX_KEYS.values()]
+    if all(write_units(size + added) == write_units(size) for size in sizes):
+        main[LISTED_BODY] = {"S": body}
 
 
 def split_body(body: str) -> tuple[str, list[str]]:

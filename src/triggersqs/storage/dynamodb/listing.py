@@ -1,5 +1,7 @@
 """How the DynamoDB store lists in stored order: the sharded partitions of one sparse index
-merged from the cursor on, within a key span, then the chosen main items read (reads.py).
+merged from the cursor on, within a key span; a record is listed from its index entry (every
+index projects what a listing shows, schema.py), or, when its body is too long to be there, from
+its main item (reads.py).
 
 No page reads more than it shows (plus a small margin), and nothing scans.
 """
@@ -30,6 +32,7 @@ from triggersqs.storage.dynamodb.schema import (
     INDEX_STORED,
     KIND_RECORD,
     KIND_REJECTION,
+    LISTED_BODY,
     SHARDS,
 )
 from triggersqs.storage.dynamodb.table import Table
@@ -52,18 +55,31 @@ def list_records(
     ``newest_first`` reads each shard backwards and merges them in reverse."""
     span = Span.of(after, where, newest_first=newest_first)
     if where.client_id is not None:
-        # by_client projects ``command``, so client and command is a filter on that index.
+        # The index projects ``command``, so client and command is a filter on that index.
         listing = Listing(INDEX_CLIENT, "gsi_client_pk", where.client_id, span, where.command)
     elif where.command is not None:
         listing = Listing(INDEX_COMMAND, "gsi_command_pk", where.command, span)
     else:
         listing = Listing(INDEX_STORED, "gsi_all_pk", KIND_RECORD, span)
-    keys = _page_keys(table, listing, limit)
-    items = main_items(table, keys[:limit])
-    return Slice(
-        [record_of(item, item["body"].get("S", ""), listed=True) for item in items],
-        more=len(keys) > limit,
-    )
+    entries: dict[str, Item] = {}
+    keys = _page_keys(table, listing, limit, entries)
+    return Slice(_records(table, keys[:limit], entries), more=len(keys) > limit)
+
+
+def _records(table: Table, keys: list[str], entries: dict[str, Item]) -> list[StoredRecord]:
+    """The records of these index keys, in their order: from their index entries, which carry a
+    whole listed record when its body is short (items.py); the rest from their main items."""
+    missing = [key for key in keys if key not in entries]
+    # An index written before the projection (keys only) has no entries: every record is read.
+    found = {item["gsi_sk"].get("S", ""): item for item in main_items(table, missing)}
+    records = []
+    for key in keys:
+        entry = entries.get(key)
+        if entry is not None:
+            records.append(record_of(entry, entry[LISTED_BODY].get("S", ""), listed=True))
+        elif (item := found.get(key)) is not None:
+            records.append(record_of(item, item["body"].get("S", ""), listed=True))
+    return records
 
 
 def list_rejections(
@@ -151,10 +167,15 @@ class _Shard:
     """Where to continue (DynamoDB's LastEvaluatedKey); None before the first read and once done."""
     frontier: str = ""
     """The last key the previous read examined: every key up to it is in ``keys`` or filtered."""
+    entries: dict[str, Item] = field(default_factory=dict)
+    """The entries read that carry a whole listed record, by key (when asked for)."""
 
 
-def _page_keys(table: Table, listing: Listing, limit: int) -> list[str]:
-    """The first ``limit + 1`` index sort keys of ``listing``, merged over every shard.
+def _page_keys(
+    table: Table, listing: Listing, limit: int, entries: dict[str, Item] | None = None
+) -> list[str]:
+    """The first ``limit + 1`` index sort keys of ``listing``, merged over every shard; with
+    ``entries``, the index entries that carry a whole listed record, by key, go there too.
 
     Each shard is read from the span's start, a few keys at first; a shard is read further
     only while its unread keys could still belong to the page (its last read key is below
@@ -167,8 +188,9 @@ def _page_keys(table: Table, listing: Listing, limit: int) -> list[str]:
     pending = shards
     batch = min(need, max(_FIRST_SHARD_LIMIT, -(-2 * need // SHARDS)))
     down = listing.span.descending
+    query = partial(_query_shard, table, listing, entries is not None)
     while True:
-        table.parallel(partial(_query_shard, table, listing, batch), pending)
+        table.parallel(partial(query, batch), pending)
         merged = list(heapq.merge(*(shard.keys for shard in shards), reverse=down))[:need]
         last = merged[-1] if len(merged) == need else None
         pending = [
@@ -178,36 +200,33 @@ def _page_keys(table: Table, listing: Listing, limit: int) -> list[str]:
             and (last is None or (shard.frontier > last if down else shard.frontier < last))
         ]
         if not pending:
+            if entries is not None:
+                for shard in shards:
+                    entries.update(shard.entries)
             return merged
         batch = min(need, batch * 2)
 
 
-def _query_shard(table: Table, listing: Listing, count: int, shard: _Shard) -> None:
-    """Read up to ``count`` more keys of one shard into ``shard``."""
+def _query_shard(table: Table, listing: Listing, entries: bool, count: int, shard: _Shard) -> None:
+    """Read up to ``count`` more keys of one shard into ``shard``; with ``entries``, what the
+    index projects too (a read unit is charged by entry size, whatever is asked for)."""
     span = listing.span
-    names = {"#p": listing.attribute, "#s": "gsi_sk"}
+    names = {"#p": listing.attribute}
     values: dict[str, AttributeValueTypeDef] = {":p": {"S": shard.partition}}
-    condition = "#p = :p"
-    if span.low is not None and span.high is not None:
-        condition += " AND #s BETWEEN :low AND :high"
-    elif span.low is not None:
-        condition += " AND #s >= :low" if span.low_inclusive else " AND #s > :low"
-    elif span.high is not None:
-        condition += " AND #s < :high"
-    if span.low is not None:
-        values[":low"] = {"S": span.low}
-    if span.high is not None:
-        values[":high"] = {"S": span.high}
+    sort_condition = _sort_key_condition(span, values)
     params: QueryInputTypeDef = {
         "TableName": table.name,
         "IndexName": listing.index,
-        "KeyConditionExpression": condition,
+        "KeyConditionExpression": f"#p = :p{sort_condition}",
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
-        "ProjectionExpression": "#s",
         "Limit": count,
         "ScanIndexForward": not span.descending,
     }
+    if not entries:
+        params["ProjectionExpression"] = "#s"
+    if sort_condition or not entries:  # DynamoDB refuses a name no expression uses
+        names["#s"] = "gsi_sk"
     if listing.command is not None:
         names["#c"] = "command"
         values[":c"] = {"S": storable_text(listing.command)}
@@ -220,6 +239,24 @@ def _query_shard(table: Table, listing: Listing, count: int, shard: _Shard) -> N
         key = item["gsi_sk"].get("S", "")
         if key != span.skip:
             shard.keys.append(key)
+            if entries and LISTED_BODY in item:
+                shard.entries[key] = item
     shard.start = answer.get("LastEvaluatedKey")
     if shard.start is not None:
         shard.frontier = shard.start["gsi_sk"].get("S", "")
+
+
+def _sort_key_condition(span: Span, values: dict[str, AttributeValueTypeDef]) -> str:
+    """The sort-key part of a query's key condition (``#s`` is ``gsi_sk``), its values put in
+    ``values``; empty for a span without bounds."""
+    if span.low is not None:
+        values[":low"] = {"S": span.low}
+    if span.high is not None:
+        values[":high"] = {"S": span.high}
+    if span.low is not None and span.high is not None:
+        return " AND #s BETWEEN :low AND :high"
+    if span.low is not None:
+        return " AND #s >= :low" if span.low_inclusive else " AND #s > :low"
+    if span.high is not None:
+        return " AND #s < :high"
+    return ""

@@ -16,7 +16,9 @@ Listing in stored order without a hot partition: each main item carries a shard 
 microseconds + ``#`` + message id. Each index partition key ends in ``#<shard>``, so at
 10,000 writes/s each index partition takes 10,000 / SHARDS writes/s, well under DynamoDB's
 1,000 WCU/s per partition key value. A page queries every shard of one index from the cursor's
-``gsi_sk`` on, merges them, and fetches the chosen main items.
+``gsi_sk`` on and merges them; each index projects what a listing shows of a record
+(``LISTED_ATTRIBUTES``), so only the main items of records whose body is too long to be there
+are fetched.
 
 Every item carries ``expires_at`` (epoch seconds; :data:`TTL_ATTRIBUTE`), the table's time to live
 attribute, unless the retention is 0 (storage/retention.py); the template and ``create_table``
@@ -59,18 +61,60 @@ def shard_of(message_id: str) -> int:
     return zlib.crc32(message_id.encode("utf-8")) % SHARDS
 
 
-_KEYS_ONLY: Final = {"ProjectionType": "KEYS_ONLY"}
+LISTED_BODY: Final = "listed_body"
+"""A record's body again, on its main item and so on its index entries, when it is short enough
+to cost no write unit more anywhere (items.py): a page of such records is read from the index
+alone, with no ``BatchGetItem`` of the main items (listing.py)."""
+
+LISTED_ATTRIBUTES: Final = (
+    "command",
+    "client_id",
+    "queue_arn",
+    "sent_at",
+    "stored_at",
+    "receive_count",
+    "message_group_id",
+    "body_bytes",
+    LISTED_BODY,
+)
+"""What a listing shows of a record beyond the keys: each index projects it (an index entry then
+holds a whole listed record, ~450 bytes for a command: still one write unit)."""
+
+INDEX_KEYS: Final = {
+    INDEX_STORED: ("gsi_all_pk", "gsi_sk"),
+    INDEX_CLIENT: ("gsi_client_pk", "gsi_sk"),
+    INDEX_COMMAND: ("gsi_command_pk", "gsi_sk"),
+}
+"""Each index's partition and sort key attributes."""
+
+_LISTED: Final = {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(LISTED_ATTRIBUTES)}
+
+KEYS_ONLY_PROJECTIONS: Final[dict[str, dict[str, Any]]] = {
+    INDEX_STORED: {"ProjectionType": "KEYS_ONLY"},
+    INDEX_CLIENT: {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["command"]},
+    INDEX_COMMAND: {"ProjectionType": "KEYS_ONLY"},
+}
+"""The indexes' projections in tables made before they carried listings. DynamoDB (and so
+CloudFormation) cannot change an index's projection, so such tables keep them, and the store
+reads them too: every record of a page then comes from its main item (listing.py). The
+template's ``IndexProjection=keys-only`` keeps a stack made then deployable."""
 
 
-def _index(name: str, partition_key: str, projection: dict[str, Any]) -> dict[str, Any]:
+def _index(name: str, projection: dict[str, Any] = _LISTED) -> dict[str, Any]:
+    partition_key, sort_key = INDEX_KEYS[name]
     return {
         "IndexName": name,
         "KeySchema": [
             {"AttributeName": partition_key, "KeyType": "HASH"},
-            {"AttributeName": "gsi_sk", "KeyType": "RANGE"},
+            {"AttributeName": sort_key, "KeyType": "RANGE"},
         ],
         "Projection": projection,
     }
+
+
+def keys_only_indexes() -> list[dict[str, Any]]:
+    """``TABLE_DEFINITION``'s indexes as tables made before listings were projected have them."""
+    return [_index(name, projection) for name, projection in KEYS_ONLY_PROJECTIONS.items()]
 
 
 TABLE_DEFINITION: Final[dict[str, Any]] = {
@@ -86,15 +130,7 @@ TABLE_DEFINITION: Final[dict[str, Any]] = {
         {"AttributeName": "pk", "KeyType": "HASH"},
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ],
-    "GlobalSecondaryIndexes": [
-        _index(INDEX_STORED, "gsi_all_pk", _KEYS_ONLY),
-        _index(
-            INDEX_CLIENT,
-            "gsi_client_pk",
-            {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["command"]},
-        ),
-        _index(INDEX_COMMAND, "gsi_command_pk", _KEYS_ONLY),
-    ],
+    "GlobalSecondaryIndexes": [_index(INDEX_STORED), _index(INDEX_CLIENT), _index(INDEX_COMMAND)],
     "BillingMode": "PAY_PER_REQUEST",
 }
 """``CreateTable`` parameters, all but ``TableName``."""

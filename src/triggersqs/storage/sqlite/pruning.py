@@ -18,6 +18,11 @@ from typing import Final
 from triggersqs.storage.retention import PruneSchedule
 
 _TABLES: Final = ("records", "rejected")
+_WINDOW: Final = (
+    "SELECT max(seq), min(CASE WHEN expires_at > ? THEN seq END), sum(expires_at <= ?)"
+    " FROM (SELECT seq, expires_at FROM {table} WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?)"
+)
+"""A prune's window summed up: its last ``seq``, its first row not yet expired, how many have."""
 
 
 class Pruner:
@@ -37,25 +42,36 @@ class Pruner:
 
     def _prune(self, conn: sqlite3.Connection, table: str, now_s: int, budget: int) -> int:
         """Walk up to ``budget`` rows of ``table`` after the last stop; delete the expired."""
-        # ``table`` is one of _TABLES: constant SQL identifiers.
+        # ``table`` is one of _TABLES: constant SQL identifiers. The window is summed up in SQL
+        # (its last row, its first row not yet expired, whether any expired): fetching its rows
+        # into Python cost ~1 us each, 1.6 ms for the 1,280 rows after 64 saves of 10.
         start = self._after[table]
         newest = conn.execute(f"SELECT max(seq) FROM {table}").fetchone()[0]  # noqa: S608
         if newest is None:
             return 0
-        rows = conn.execute(
-            f"SELECT seq, expires_at FROM {table} WHERE seq > ? AND seq < ?"  # noqa: S608
-            " ORDER BY seq LIMIT ?",
-            (start, newest, budget),
-        ).fetchall()
-        if not rows:
+        last, stop, expired = conn.execute(
+            _WINDOW.format(table=table), (now_s, now_s, start, newest, budget)
+        ).fetchone()
+        if last is None:
             return 0
-        for seq, expires_at in rows:
-            if expires_at is not None and expires_at > now_s:
-                break
-            self._after[table] = seq
+        # Walked: every row before the first one not yet expired (rows that never expire too).
+        walked = last if stop is None else self._before(conn, table, start, stop)
+        if walked is not None:
+            self._after[table] = walked
+        if not expired:
+            return 0
         before = conn.total_changes
         conn.execute(
             f"DELETE FROM {table} WHERE seq > ? AND seq <= ? AND expires_at <= ?",  # noqa: S608
-            (start, rows[-1][0], now_s),
+            (start, last, now_s),
         )
         return conn.total_changes - before
+
+    @staticmethod
+    def _before(conn: sqlite3.Connection, table: str, start: int, stop: int) -> int | None:
+        """The ``seq`` of the row before ``stop`` and after ``start``, if any."""
+        row = conn.execute(
+            f"SELECT max(seq) FROM {table} WHERE seq > ? AND seq < ?",  # noqa: S608
+            (start, stop),
+        ).fetchone()
+        return None if row[0] is None else int(row[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from triggersqs.core.clock import Deadline
@@ -46,14 +47,47 @@ def save(
     if (decided := decided_before_writing(items, deadline)) is not None:
         return decided
     with connections.transaction() as conn:
-        stored_at = stamps.shared(floor=_last_stored_at(conn))
+        ends = _ends(conn)
+        stored_at = stamps.shared(floor=ends.stored_at)
         if pruner is not None:
             pruner.prune_if_due(conn, stored_at, len(items))
-        return _write(conn, items, stored_at, retention.expires_at(stored_at))
+        return _write(conn, items, stored_at, retention.expires_at(stored_at), ends)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ends:
+    """What a save needs to know of the file, read in one statement once it holds the lock."""
+
+    last_seq: dict[str, int]
+    """Per table, its highest ``seq`` (0 when empty): rows a statement adds come after it."""
+    stored_at: int
+    """The latest ``stored_at`` in the file (0 when empty): no stamp may go below it."""
+
+
+def _ends(conn: sqlite3.Connection) -> _Ends:
+    # One statement instead of one per question (each costs a few microseconds, and a batch of
+    # ten spends ~20 us per record in all, docs/benchmarks.md). stored_at follows seq, so each
+    # table's last row holds its latest: no index needed. Pruning never deletes a table's newest
+    # row (pruning.py), so these hold for the whole transaction.
+    row = conn.execute(_ENDS).fetchone()
+    records_seq, records_at, rejected_seq, rejected_at = (value or 0 for value in row)
+    return _Ends({"records": records_seq, "rejected": rejected_seq}, max(records_at, rejected_at))
+
+
+_ENDS: Final = (
+    "SELECT (SELECT seq FROM records ORDER BY seq DESC LIMIT 1),"
+    " (SELECT stored_at FROM records ORDER BY seq DESC LIMIT 1),"
+    " (SELECT seq FROM rejected ORDER BY seq DESC LIMIT 1),"
+    " (SELECT stored_at FROM rejected ORDER BY seq DESC LIMIT 1)"
+)
 
 
 def _write(
-    conn: sqlite3.Connection, items: Sequence[Incoming], stored_at: int, expires_at: int | None
+    conn: sqlite3.Connection,
+    items: Sequence[Incoming],
+    stored_at: int,
+    expires_at: int | None,
+    ends: _Ends,
 ) -> list[SaveStatus]:
     """Insert the new items in the open transaction, all at ``stored_at``; one status each."""
     statuses: list[SaveStatus] = []
@@ -100,34 +134,32 @@ def _write(
             )
             rows["rejected"].append((index, rejected))
     for table, other in (("records", "rejected"), ("rejected", "records")):
-        for index in _insert(conn, table, other, rows[table]):
+        for index in _insert(conn, table, ends.last_seq[table], ends.last_seq[other], rows[table]):
             statuses[index] = SaveStatus.DUPLICATE
     return statuses
 
 
-def _last_stored_at(conn: sqlite3.Connection) -> int:
-    """The latest ``stored_at`` in the file (0 when empty): no stamp may go below it."""
-    # stored_at follows seq, so each table's last row holds its latest: no index needed.
-    row = conn.execute(
-        "SELECT max(coalesce((SELECT stored_at FROM records ORDER BY seq DESC LIMIT 1), 0),"
-        " coalesce((SELECT stored_at FROM rejected ORDER BY seq DESC LIMIT 1), 0))"
-    ).fetchone()
-    return int(row[0])
-
-
 def _insert(
-    conn: sqlite3.Connection, table: str, other: str, rows: list[tuple[int, tuple[Any, ...]]]
+    conn: sqlite3.Connection,
+    table: str,
+    last: int,
+    other_last: int,
+    rows: list[tuple[int, tuple[Any, ...]]],
 ) -> list[int]:
-    """Insert ``rows`` (item index, values) unless their id is stored; the duplicates' indexes."""
+    """Insert ``rows`` (item index, values) unless their id is stored; the duplicates' indexes.
+
+    ``last`` is the table's highest ``seq`` before this save; ``other_last`` the other table's
+    (0: empty, so no id of this batch can be there: ids within the batch are distinct).
+    """
     if not rows:
         return []
     duplicates: list[int] = []
-    if _last_seq(conn, other):
+    other = "rejected" if table == "records" else "records"
+    if other_last:
         kept = _ids_in(conn, other, [values[0] for _, values in rows])
         if kept:
             duplicates = [index for index, values in rows if values[0] in kept]
             rows = [(index, values) for index, values in rows if values[0] not in kept]
-    last = _last_seq(conn, table)
     before = conn.total_changes
     conn.executemany(_INSERT[table], [values for _, values in rows])
     if conn.total_changes - before < len(rows):
@@ -154,11 +186,6 @@ def _ids_in(conn: sqlite3.Connection, table: str, ids: list[str]) -> set[str]:
         )
         found.update(row[0] for row in rows)
     return found
-
-
-def _last_seq(conn: sqlite3.Connection, table: str) -> int:
-    row = conn.execute(f"SELECT max(seq) FROM {table}").fetchone()  # noqa: S608 - table is ours
-    return int(row[0] or 0)
 
 
 def mark_replayed(connections: Connections, message_id: str, replayed_as: str) -> bool:

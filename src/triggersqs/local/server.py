@@ -7,7 +7,7 @@ import logging
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
-from fastapi import FastAPI
+from starlette.applications import Starlette
 from uvicorn.supervisors import Multiprocess
 
 from triggersqs.bootstrap import build_app, build_store, settings_from_environ
@@ -79,7 +79,7 @@ connections; a few keep one query's I/O wait from holding the others."""
 
 def served_app(
     settings: Settings, store: MessageStore, *, console: Console | None = None
-) -> FastAPI:
+) -> Starlette:
     """The API as ``serve`` and ``dev`` serve it: store queries in a bounded pool of threads,
     never on the event loop (api/routes.py), Prometheus metrics at /metrics (each process
     counts its own requests), and the console page at / (``serve``'s, unless ``console``)."""
@@ -120,7 +120,7 @@ def announce_access(api_key: str | None, where: str) -> None:
         )
 
 
-def worker_app() -> FastAPI:
+def worker_app() -> Starlette:
     """The app of one process of ``serve --workers N``: its own store, from the same settings."""
     settings = settings_from_environ()
     # Its own process: the parent's --log-format does not reach it; the default for its output does.

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from hypothesis import given
+from hypothesis import strategies as st
 from mangum import Mangum
 
 from tests.support.events import http_event
@@ -216,3 +218,31 @@ def test_one_item_that_fits_is_rendered_whole() -> None:
     item = rejection_json(legacy_rejection("\x01" * 100_000))
 
     assert json.loads(render_item(item)) == item
+
+
+# -- the encoder -----------------------------------------------------------------------------------
+
+# What the API wrote before orjson (issue 15): its answers keep these bytes.
+_STDLIB = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+# Any text that is valid Unicode (stored text always is: core/records.py storable_text).
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | TEXT,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(TEXT, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+def test_every_character_is_written_as_the_standard_library_wrote_it() -> None:
+    # GIVEN each Unicode scalar value but the surrogates, alone and inside a record's fields
+    text = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    item = rejection_json(legacy_rejection(text))
+
+    # WHEN the item is rendered THEN its bytes are json.dumps's (escapes, non-ASCII, key order)
+    assert render_item(item, budget=10**9) == _STDLIB(item).encode()
+
+
+@given(value=JSON_VALUES)
+def test_any_json_value_renders_as_the_standard_library_wrote_it(value: Any) -> None:
+    assert render_item({"body": value}, budget=10**9) == _STDLIB({"body": value}).encode()

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
+
 from triggersqs.core.pagination import Page
 from triggersqs.core.records import StoredRecord, StoredRejection, utf8_size
 
@@ -25,7 +27,10 @@ BODY_BUDGET = MAX_LAMBDA_PAYLOAD_BYTES - _ENVELOPE_ALLOWANCE
 # 6-byte \uXXXX escape), so most pages are known to fit without measuring each entry exactly.
 _WORST_EXPANSION = 3
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# orjson writes exactly what json.dumps(ensure_ascii=False, separators=(",", ":")) writes, UTF-8
+# encoded (tests/unit/test_render.py compares them), in a tenth of the time: the encoding was a
+# quarter of a served page's CPU (docs/benchmarks.md).
+_dumps: Callable[[Any], bytes] = orjson.dumps
 
 
 def _iso(moment: datetime | None, timespec: str = "microseconds") -> str | None:
@@ -81,7 +86,7 @@ def render_item(item: dict[str, Any], budget: int = BODY_BUDGET) -> bytes:
     Kept bodies are capped (core/records.py), but a store may hold older, larger ones, and a
     control character costs 7 bytes once escaped twice: a 1 MiB body made a 7 MiB response.
     """
-    data = _dumps(item).encode()
+    data = _dumps(item)
     if _WORST_EXPANSION * len(data) <= budget or _escaped_size(data) <= budget:
         return data
     body: str = item["body"]
@@ -92,7 +97,7 @@ def render_item(item: dict[str, Any], budget: int = BODY_BUDGET) -> bytes:
             return data
         # Shrink in proportion to the excess, a little more, until it fits: two or three rounds.
         keep = max(0, min(keep - 1, int(keep * budget / size * 0.98)))
-        data = _dumps({**item, "body": body[:keep], "body_truncated": True}).encode()
+        data = _dumps({**item, "body": body[:keep], "body_truncated": True})
 
 
 def _escaped_size(data: bytes) -> int:
@@ -105,23 +110,27 @@ def render_page(
 ) -> bytes:
     """``{key: {"<position>": item, ...}, "next_cursor": ...}``, shortened to fit ``budget``."""
     items = {str(entry.position): to_json(entry.item) for entry in page.entries}
-    # The usual case, a page that fits even at the worst expansion: one call of the C encoder.
-    whole = _dumps({key: items, "next_cursor": page.cursor_after(len(items))}).encode()
+    # The usual case, a page that fits even at the worst expansion: one call of the encoder.
+    whole = _dumps({key: items, "next_cursor": page.cursor_after(len(items))})
     if _WORST_EXPANSION * len(whole) <= budget:
         return whole
-    pieces = [f'"{position}":{_dumps(item)}' for position, item in items.items()]
+    pieces = [b'"%s":%s' % (position.encode(), _dumps(item)) for position, item in items.items()]
     keep = len(pieces)
-    if _WORST_EXPANSION * sum(utf8_size(piece) + 1 for piece in pieces) > budget:
+    if _WORST_EXPANSION * sum(len(piece) + 1 for piece in pieces) > budget:
         keep = _fitting(pieces, budget)
     cursor = page.cursor_after(keep)
-    return f'{{"{key}":{{{",".join(pieces[:keep])}}},"next_cursor":{_dumps(cursor)}}}'.encode()
+    return b'{"%s":{%s},"next_cursor":%s}' % (
+        key.encode(),
+        b",".join(pieces[:keep]),
+        _dumps(cursor),
+    )
 
 
-def _fitting(pieces: list[str], budget: int) -> int:
+def _fitting(pieces: list[bytes], budget: int) -> int:
     """How many leading pieces fit once escaped as the runtime will; always at least one."""
     total = 0
     for count, piece in enumerate(pieces):
-        total += len(json.dumps(piece)) - 1  # the runtime's escaping, plus one separator
+        total += _escaped_size(piece) - 1  # the runtime's escaping, plus one separator
         if total > budget:
             return max(count, 1)
     return len(pieces)

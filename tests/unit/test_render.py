@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -23,7 +25,13 @@ from triggersqs.api.render import (
 from triggersqs.api.schemas import RecordOut, RejectionOut
 from triggersqs.core.pagination import decode_cursor
 from triggersqs.core.ports import RecordFilter
-from triggersqs.core.records import PREVIEW_BYTES, StoredRejection
+from triggersqs.core.records import (
+    PREVIEW_BYTES,
+    StoredRejection,
+    us_from_utc,
+    utc_from_ms,
+    utc_from_us,
+)
 from triggersqs.core.service import RecordService
 from triggersqs.local.context import LocalContext
 from triggersqs.storage.memory import MemoryStore
@@ -187,8 +195,8 @@ def legacy_rejection(body: str) -> StoredRejection:
     return StoredRejection(
         message_id="old",
         queue_arn="arn:aws:sqs:us-east-1:123456789012:q",
-        sent_at=None,
-        stored_at=datetime(2025, 1, 1, tzinfo=UTC),
+        sent_at_ms=None,
+        stored_at_us=us_from_utc(datetime(2025, 1, 1, tzinfo=UTC)),
         receive_count=1,
         reason="body is not valid JSON",
         body=body,
@@ -246,3 +254,60 @@ def test_every_character_is_written_as_the_standard_library_wrote_it() -> None:
 @given(value=JSON_VALUES)
 def test_any_json_value_renders_as_the_standard_library_wrote_it(value: Any) -> None:
     assert render_item({"body": value}, budget=10**9) == _STDLIB({"body": value}).encode()
+
+
+# -- times -----------------------------------------------------------------------------------------
+
+
+def isoformat_ms(ms: int) -> str:
+    """What the API wrote for a SentTimestamp before issue 15: the datetime's isoformat."""
+    moment = utc_from_ms(ms)
+    assert moment is not None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def isoformat_us(us: int) -> str:
+    """What the API wrote for a stored_at before issue 15."""
+    return utc_from_us(us).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def written(to_text: Any, value: int) -> str:
+    try:
+        return str(to_text(value))
+    except (ValueError, OverflowError, OSError) as exc:
+        return type(exc).__name__
+
+
+def shown_times(sent_at_ms: int, stored_at_us: int) -> tuple[str, str]:
+    record = replace(legacy_rejection("x"), sent_at_ms=sent_at_ms, stored_at_us=stored_at_us)
+    shown = rejection_json(record)
+    return shown["sent_at"], shown["stored_at"]
+
+
+@given(
+    ms=st.integers(-(2**40), 2**48) | st.integers(0, 2**35 * 1000),
+    us=st.integers(-(2**50), 2**58) | st.integers(0, 2**34 * 1_000_000),
+)
+def test_times_are_written_as_their_datetime_isoformat_wrote_them(ms: int, us: int) -> None:
+    # GIVEN any epoch times a store may hold WHEN an item is shown THEN its times read as the
+    # datetimes' isoformat wrote them (or fail as it failed, beyond datetime's range)
+    expected = (written(isoformat_ms, ms), written(isoformat_us, us))
+    shown = written(lambda _: shown_times(ms, us), 0)
+    if shown in {"ValueError", "OverflowError", "OSError"}:
+        assert shown in expected
+    else:
+        assert shown == str(expected)
+
+
+def test_times_across_the_years_are_written_as_before() -> None:
+    # GIVEN the edges of the range written from integers, and times spread evenly up to 3058
+    # (the float seconds the old datetimes were made from lose a microsecond from 2242 on)
+    spread = random.Random(15)
+    ms_values = [0, 999, 1000, 1_764_000_000_123, 2**32 * 1000 - 1, 2**32 * 1000, 2**33 * 1000]
+    ms_values += [spread.randrange(2**35 * 1000) for _ in range(20_000)]
+    us_values = [0, 1, 999_999, 1_764_000_000_005_000, 253_402_300_800 * 10**6 - 1]
+    us_values += [spread.randrange(253_402_300_800 * 10**6) for _ in range(20_000)]
+
+    # WHEN they are shown THEN each reads as its datetime's isoformat wrote it
+    for ms, us in zip(ms_values, us_values, strict=False):
+        assert shown_times(ms, us) == (isoformat_ms(ms), isoformat_us(us)), (ms, us)

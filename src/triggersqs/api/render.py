@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
 
 from triggersqs.core.pagination import Page
-from triggersqs.core.records import StoredRecord, StoredRejection, utf8_size
+from triggersqs.core.records import (
+    StoredRecord,
+    StoredRejection,
+    utc_from_ms,
+    utc_from_us,
+    utf8_size,
+)
 
 T = TypeVar("T", StoredRecord, StoredRejection)
 
@@ -33,15 +39,38 @@ _WORST_EXPANSION = 3
 _dumps: Callable[[Any], bytes] = orjson.dumps
 
 
-def _iso(moment: datetime | None, timespec: str = "microseconds") -> str | None:
-    return None if moment is None else _iso_cached(moment, timespec)
+# Times are written from the stores' epoch integers (core/records.py), as datetime.isoformat
+# wrote them before: a cached "YYYY-MM-DDTHH:MM:SS" per second and the digits after it, a fifth
+# of the time of a datetime and its isoformat. Outside the range where the two surely agree
+# (before 1970; SentTimestamps after 2106, near where the float seconds the datetime is made from
+# stop being exact to the microsecond), the datetime writes them, as before.
+_FIRST_INEXACT_MS = 2**32 * 1000
+_END_US = 253_402_300_800 * 1_000_000  # 10000-01-01: datetime's range ends
 
 
-# A batch's records share their stored_at, and often their sent_at: a cache hit costs a tenth of
-# a formatting, and a page formats two times per record.
-@functools.lru_cache(maxsize=2048)
-def _iso_cached(moment: datetime, timespec: str) -> str:
-    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
+@functools.lru_cache(maxsize=4096)
+def _second(epoch_seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_seconds))
+
+
+def _iso_us(us: int) -> str:
+    """Epoch microseconds as ISO 8601 UTC, to the microsecond: ``...T16:00:00.005000Z``."""
+    if 0 <= us < _END_US:
+        seconds, fraction = divmod(us, 1_000_000)
+        return f"{_second(seconds)}.{fraction:06d}Z"
+    return utc_from_us(us).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _iso_ms(ms: int | None) -> str | None:
+    """Epoch milliseconds as ISO 8601 UTC, to the millisecond: ``...T16:00:00.000Z``."""
+    if ms is None:
+        return None
+    if 0 <= ms < _FIRST_INEXACT_MS:
+        seconds, fraction = divmod(ms, 1000)
+        return f"{_second(seconds)}.{fraction:03d}Z"
+    moment = utc_from_ms(ms)
+    assert moment is not None  # noqa: S101 - ms is not None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def record_json(record: StoredRecord) -> dict[str, Any]:
@@ -52,8 +81,8 @@ def record_json(record: StoredRecord) -> dict[str, Any]:
         "client_id": record.client_id,
         "queue_arn": record.queue_arn,
         "message_group_id": record.message_group_id,
-        "sent_at": _iso(record.sent_at, "milliseconds"),
-        "stored_at": _iso(record.stored_at),
+        "sent_at": _iso_ms(record.sent_at_ms),
+        "stored_at": _iso_us(record.stored_at_us),
         "receive_count": record.receive_count,
         "body": record.body,
         "body_bytes": record.body_bytes,
@@ -67,8 +96,8 @@ def rejection_json(rejection: StoredRejection) -> dict[str, Any]:
         "message_id": rejection.message_id,
         "queue_arn": rejection.queue_arn,
         "reason": rejection.reason,
-        "sent_at": _iso(rejection.sent_at, "milliseconds"),
-        "stored_at": _iso(rejection.stored_at),
+        "sent_at": _iso_ms(rejection.sent_at_ms),
+        "stored_at": _iso_us(rejection.stored_at_us),
         "receive_count": rejection.receive_count,
         "body": rejection.body,
         "body_bytes": rejection.body_bytes,

@@ -71,7 +71,7 @@ def _ready(host: str, listener: socket.socket, workers: int) -> None:
     )
 
 
-SERVED_THREADS = 4
+SERVED_THREADS = 1
 """Threads per process that run store queries for ``serve`` and ``dev`` (a DynamoDB store gets
 as many as its connection pool): the GIL lets one run Python at a time, so more only add SQLite
 connections; a few keep one query's I/O wait from holding the others."""

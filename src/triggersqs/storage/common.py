@@ -17,8 +17,6 @@ from triggersqs.core.records import (
     StoredRejection,
     now_us,
     preview,
-    utc_from_ms,
-    utc_from_us,
 )
 from triggersqs.errors import InvalidCursorError
 
@@ -85,8 +83,8 @@ def stored_record(
         command=command,
         client_id=client_id,
         queue_arn=queue_arn,
-        sent_at=utc_from_ms(sent_at_ms),
-        stored_at=utc_from_us(stored_at_us),
+        sent_at_ms=sent_at_ms,
+        stored_at_us=stored_at_us,
         receive_count=receive_count,
         message_group_id=message_group_id,
         body=preview(body) if listed else body,
@@ -116,8 +114,8 @@ def stored_rejection(
     return StoredRejection(
         message_id=message_id,
         queue_arn=queue_arn,
-        sent_at=utc_from_ms(sent_at_ms),
-        stored_at=utc_from_us(stored_at_us),
+        sent_at_ms=sent_at_ms,
+        stored_at_us=stored_at_us,
         receive_count=receive_count,
         reason=reason,
         body=preview(body) if listed else body,

@@ -27,17 +27,19 @@ BEARER: Final = "HTTPBearer"
 SECURITY_SCHEMES: Final = {
     BEARER: {"type": "http", "description": "`Authorization: Bearer <API key>`", "scheme": "bearer"}
 }
-# The 422 answer's schema, as FastAPI documented its validation errors (api/errors.py answers
-# them with a "message" beside the "detail" list).
+# The 422 answer's schema: FastAPI's names and fields for its validation errors, and the
+# "message" that api/errors.py writes beside their "detail" list.
 VALIDATION_SCHEMAS: Final = {
     "HTTPValidationError": {
         "properties": {
+            "message": {"title": "Message", "type": "string"},
             "detail": {
                 "items": {"$ref": REF.format(model="ValidationError")},
                 "title": "Detail",
                 "type": "array",
-            }
+            },
         },
+        "required": ["message", "detail"],
         "title": "HTTPValidationError",
         "type": "object",
     },
@@ -76,7 +78,7 @@ def openapi_document(
         [(getattr(schemas, name), "serialization") for name in sorted(models)], ref_template=REF
     )
     components: dict[str, Any] = {"schemas": definitions.get("$defs", {})}
-    if any(_parameters(route) for route in documented):
+    if any(route.operation.query for route in documented):
         components["schemas"] |= VALIDATION_SCHEMAS
     if any(route.operation.keyed for route in documented):
         components["securitySchemes"] = SECURITY_SCHEMES
@@ -105,7 +107,9 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
     responses: dict[str, Any] = {"200": _answer("Successful Response", operation.model)}
     for code in operation.errors:
         responses[str(code)] = _answer(ERROR_ANSWERS[code], "ErrorOut")
-    if parameters:
+    if operation.query is not None:
+        # Only query parameters can be invalid: a path parameter is any text (FastAPI listed a
+        # 422 for every route with a parameter).
         responses["422"] = _answer("Validation Error", "HTTPValidationError")
     out["responses"] = responses
     return out

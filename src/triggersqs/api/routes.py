@@ -223,7 +223,7 @@ def data_routes(service: RecordService, *, run: Runner, guard: Guard | None) -> 
             operation(
                 "get_rejected",
                 "One rejected message, with its kept raw body (up to 256 KiB) and the whole one's"
-                " size\nand SHA-256.",
+                " size and SHA-256.",
                 "RejectionOut",
                 404,
             ),

@@ -65,8 +65,8 @@ def configure_logging(
 class JsonLines(logging.Formatter):
     """One JSON object per record (python-json-logger's formatter), made on the first record.
 
-    python-json-logger's import is 7 ms of a cold start that may log nothing: an HTTP request
-    that succeeds does not (issue 15). An SQS batch logs its summary, and pays it then.
+    python-json-logger's import is a visible part of a cold start that may log nothing: an HTTP
+    request that succeeds does not (issue 15). An SQS batch logs its summary, and pays it then.
     """
 
     def __init__(self) -> None:

@@ -5,10 +5,10 @@ API key), errors.py (the JSON error answers), paths.py (trailing slashes, withou
 openapi.py (the OpenAPI document), swagger.py (the browsable docs), render.py and schemas.py (the
 wire format).
 
-Starlette, not FastAPI (which is built on it): FastAPI's import and its first request cost the
-HTTP path's Lambda cold start about 300 ms (issue 15); what it did here (checking the query
-parameters, the API key, writing the OpenAPI document) is done with the pydantic-core validators
-the project already uses, and pydantic itself is imported only to write the document.
+Starlette, not FastAPI (which is built on it): FastAPI's import and its first request were most
+of the HTTP path's Lambda cold start (issue 15, docs/benchmarks.md); what it did here (checking
+the query parameters, the API key, writing the OpenAPI document) is done with the pydantic-core
+validators the project already uses, and pydantic itself is imported only to write the document.
 """
 
 from __future__ import annotations

@@ -34,16 +34,16 @@ BODY_BUDGET = MAX_LAMBDA_PAYLOAD_BYTES - _ENVELOPE_ALLOWANCE
 _WORST_EXPANSION = 3
 
 # orjson writes exactly what json.dumps(ensure_ascii=False, separators=(",", ":")) writes, UTF-8
-# encoded (tests/unit/test_render.py compares them), in a tenth of the time: the encoding was a
-# quarter of a served page's CPU (docs/benchmarks.md).
+# encoded (tests/unit/test_render.py compares them), several times faster: the encoding was one
+# of the largest costs of a served page (docs/benchmarks.md, section 4).
 _dumps: Callable[[Any], bytes] = orjson.dumps
 
 
 # Times are written from the stores' epoch integers (core/records.py), as datetime.isoformat
-# wrote them before: a cached "YYYY-MM-DDTHH:MM:SS" per second and the digits after it, a fifth
-# of the time of a datetime and its isoformat. Outside the range where the two surely agree
-# (before 1970; SentTimestamps after 2106, near where the float seconds the datetime is made from
-# stop being exact to the microsecond), the datetime writes them, as before.
+# wrote them before: a cached "YYYY-MM-DDTHH:MM:SS" per second and the digits after it, much
+# cheaper than a datetime and its isoformat for each. Outside the range where the two surely
+# agree (before 1970; SentTimestamps after 2106, near where the float seconds the datetime is made
+# from stop being exact to the microsecond), the datetime writes them, as before.
 _FIRST_INEXACT_MS = 2**32 * 1000
 _END_US = 253_402_300_800 * 1_000_000  # 10000-01-01: datetime's range ends
 

@@ -8,7 +8,7 @@ out), ``/docs`` loads Swagger UI from its CDN.
 
 The two pages are the ones FastAPI wrote, byte for byte (its ``get_swagger_ui_html`` and
 ``get_redoc_html``, with their defaults): thirty lines of HTML are not worth FastAPI's import,
-which is a quarter of a second of every HTTP cold start (issue 15).
+most of an HTTP cold start (issue 15, docs/benchmarks.md).
 """
 
 from __future__ import annotations

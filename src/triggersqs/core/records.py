@@ -85,9 +85,9 @@ class StoredRecord:
     """A stored message, as the store returns it.
 
     Its times are kept as the store holds them, epoch integers: a listing turns none into a
-    datetime, and the API writes them as text straight from the integers (api/render.py), which
-    was a third of a served page's CPU (issue 15). ``sent_at`` and ``stored_at`` are the
-    datetimes, made when asked for.
+    datetime, and the API writes them as text straight from the integers (api/render.py); the
+    datetimes and their formatting were a large part of a served page's CPU (issue 15).
+    ``sent_at`` and ``stored_at`` are the datetimes, made when asked for.
     """
 
     message_id: str

@@ -74,9 +74,9 @@ def _ready(host: str, listener: socket.socket, workers: int) -> None:
 SERVED_THREADS = 1
 """Threads per process that run SQLite and memory-store queries for ``serve`` and ``dev`` (a
 DynamoDB store, which waits on the network, gets as many as its connection pool). One: the GIL
-runs one thread's Python at a time, and SQLite hands it back at every row, so several threads
-made each page wait for the GIL a hundred times (4 threads: 600 requests/s of the 100-record
-page, 1 thread: 840, docs/benchmarks.md); a query waits for none of its own I/O beyond the page
+runs one thread's Python at a time, and SQLite hands it back at every row, so with several
+threads each page waited for the GIL a hundred times, and served fewer pages per second than one
+thread (docs/benchmarks.md, section 4); a query waits for none of its own I/O beyond the page
 cache. ``serve --workers N`` is how to use more cores."""
 
 

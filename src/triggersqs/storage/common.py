@@ -79,7 +79,7 @@ def stored_record(  # noqa: PLR0917 - positional for the SQLite rows (sqlite/row
     """A record as every store returns it; ``listed``: its body cut to the listing preview.
 
     Its arguments may come by position, and go on so: a listing makes a hundred records, and
-    passing eleven by keyword, twice, was a tenth of a served page's CPU (issue 15).
+    passing eleven by keyword, twice, was a visible part of a served page's CPU (issue 15).
     """
     return StoredRecord(
         message_id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -279,7 +278,7 @@ def written(to_text: Any, value: int) -> str:
 
 
 def shown_times(sent_at_ms: int, stored_at_us: int) -> tuple[str, str]:
-    record = replace(legacy_rejection("x"), sent_at_ms=sent_at_ms, stored_at_us=stored_at_us)
+    record = legacy_rejection("x")._replace(sent_at_ms=sent_at_ms, stored_at_us=stored_at_us)
     shown = rejection_json(record)
     return shown["sent_at"], shown["stored_at"]
 

@@ -133,9 +133,9 @@ def targets(tables: dict[str, Table], plan: Plan) -> Table:
             data["sqs_ratio"] <= 0.35,
         )
         add(
-            "HTTP-path cold start <= 1.0 x baseline",
+            "HTTP-path cold start <= 0.5 x baseline (issue 15)",
             f"{data['http_ratio']:.3f} x",
-            data["http_ratio"] <= 1.0,
+            data["http_ratio"] <= 0.5,
         )
     if "batch" in tables:
         per = tables["batch"].data["us_per_record"]
@@ -182,10 +182,11 @@ def targets(tables: dict[str, Table], plan: Plan) -> Table:
             spread <= 1.5 and max(rss) / min(rss) <= 1.5,
         )
     if "served" in tables:
-        best = tables["served"].data["best_page_rps"]
+        served = tables["served"].data
+        best = served["best_page_rps"]
         add(
             f"serve: >= 1,500 requests/s for the page at {plan.served_records:,} records",
-            f"{best:,.0f} requests/s",
+            f"{best:,.0f} requests/s (p99 {served['best_page_p99_ms']:.1f} ms)",
             best >= 1500,
         )
     return table

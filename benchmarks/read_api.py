@@ -316,7 +316,7 @@ def _table(
     }
     calls = min(len(results[count]["ours"]["times"]["first"]) for count in sizes)
     table.notes = [
-        "triggersqs: an HTTP API (v2) event into `Runtime.handle_http` (Mangum, FastAPI),"
+        "triggersqs: an HTTP API (v2) event into `Runtime.handle_http` (Mangum, Starlette),"
         f" SQLite; at least {calls} timed calls per page per size, in {rounds} rounds of a fresh"
         f" process per size. Deep page = the last {PAGE} records, through a cursor.",
         "CPU = the request's CPU time in its thread, which other processes on the machine cannot"

@@ -249,7 +249,7 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], unpack_ms: floa
         "import_ms": "import triggersqs.lambda_handler",
         "sqs_ms": f"first SQS event ({where})",
         "to_first_answer_ms": "import + first SQS event",
-        "http_ms": "first HTTP event (FastAPI + Mangum)",
+        "http_ms": "first HTTP event (Starlette + Mangum)",
         "process_ms": "whole process (start to exit)",
     }
     summary = {

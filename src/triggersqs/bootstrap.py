@@ -30,15 +30,15 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from boto3.session import Session
-    from fastapi import FastAPI
     from mypy_boto3_dynamodb import DynamoDBClient
+    from starlette.applications import Starlette
 
     from triggersqs.storage.budget import Budgeted, CallBudget
 
 
 class Runtime:
     """What one process builds once from its settings: the store, the batch processor, the HTTP
-    app (on its first use, so SQS cold starts never import FastAPI) and the Lambda handler that
+    app (on its first use, so SQS cold starts never import Starlette) and the Lambda handler that
     leads the doors its role opens (``settings.role``), SQS and HTTP, into them.
 
     The consumer (``role="consumer"``) refuses HTTP events; the API function (``role="api"``)
@@ -66,13 +66,13 @@ class Runtime:
         routes: list[Route] = [(is_sqs_event, self.sqs), (is_http_event, self.http)]
         self.handler = Dispatcher(routes)
         self._lock = threading.Lock()
-        self._app: FastAPI | None = None
+        self._app: Starlette | None = None
 
     def __call__(self, event: object, context: LambdaContext) -> Any:  # noqa: ANN401 - JSON out
         """Handle one Lambda invocation (an SQS batch or an HTTP request)."""
         return self.handler(event, context)
 
-    def http_app(self) -> FastAPI:
+    def http_app(self) -> Starlette:
         """The HTTP API over this runtime's store, built once."""
         if self.settings.role == "consumer":
             raise ConfigurationError(_NO_HTTP)
@@ -237,8 +237,10 @@ def build_processor(
     return BatchProcessor(store, policy, observer=observer)
 
 
-def build_app(settings: Settings, store: MessageStore, *, pool: Executor | None = None) -> FastAPI:
-    """The HTTP API over ``store`` (imports FastAPI, so only HTTP paths call it); ``pool``: the
+def build_app(
+    settings: Settings, store: MessageStore, *, pool: Executor | None = None
+) -> Starlette:
+    """The HTTP API over ``store`` (imports Starlette, so only HTTP paths call it); ``pool``: the
     threads its store queries run in, for a server (api/routes.py)."""
     from triggersqs.api import create_app
 

@@ -9,9 +9,10 @@ import logging
 import sys
 import time
 from contextvars import ContextVar
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from pythonjsonlogger.json import JsonFormatter
+if TYPE_CHECKING:
+    from pythonjsonlogger.json import JsonFormatter
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 """The id of the Lambda invocation (or poller batch) being handled, added to every line."""
@@ -53,20 +54,38 @@ def configure_logging(
     out = stream or sys.stdout
     handler = logging.StreamHandler(out)
     handler.set_name(_HANDLER_NAME)
-    formatter: logging.Formatter
-    if log_format == "text":
-        formatter = TextFormatter(colour=_is_terminal(out))
-    else:
-        formatter = JsonFormatter(
-            "%(levelname)s %(name)s %(message)s",
-            rename_fields={"levelname": "level", "name": "logger"},
-            timestamp=True,
-            json_ensure_ascii=False,
-            json_serializer=_dumps,
-        )
+    formatter: logging.Formatter = (
+        TextFormatter(colour=_is_terminal(out)) if log_format == "text" else JsonLines()
+    )
     handler.setFormatter(formatter)
     handler.addFilter(_RequestIdFilter())
     root.addHandler(handler)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record (python-json-logger's formatter), made on the first record.
+
+    python-json-logger's import is a visible part of a cold start that may log nothing: an HTTP
+    request that succeeds does not (issue 15). An SQS batch logs its summary, and pays it then.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._json: JsonFormatter | None = None
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line (its handler holds its lock: one thread at a time)."""
+        if self._json is None:
+            from pythonjsonlogger.json import JsonFormatter
+
+            self._json = JsonFormatter(
+                "%(levelname)s %(name)s %(message)s",
+                rename_fields={"levelname": "level", "name": "logger"},
+                timestamp=True,
+                json_ensure_ascii=False,
+                json_serializer=_dumps,
+            )
+        return self._json.format(record)
 
 
 def default_log_format(stream: TextIO | None = None) -> LogFormat:

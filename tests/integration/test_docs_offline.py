@@ -46,7 +46,7 @@ def test_every_file_the_docs_page_loads_is_served_by_the_api(api: httpx.Client) 
     script = next(a for s, a in answers.items() if s.endswith(".js"))
     assert script.headers["content-type"].startswith("text/javascript")
     assert "SwaggerUIBundle" in script.text
-    # Swagger UI 5 reads OpenAPI 3.1, the version FastAPI writes
+    # Swagger UI 5 reads OpenAPI 3.1, the version api/openapi.py writes
     assert api.get("/openapi.json").json()["openapi"].startswith("3.1")
     assert re.search(r'version:"5\.\d+\.\d+"|"5\.\d+\.\d+"', script.text)
 

@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
-Serve = Callable[[FastAPI], str]
+Serve = Callable[[ASGIApp], str]
 """Start serving an app; its base URL (``http://127.0.0.1:<port>``)."""
 
 _START_TIMEOUT_S = 10.0
 
 
 @contextmanager
-def uvicorn_in_thread(app: FastAPI) -> Iterator[str]:
+def uvicorn_in_thread(app: ASGIApp) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port in a thread until the block ends."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
     server = uvicorn.Server(config)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from hypothesis import given
+from hypothesis import strategies as st
 from mangum import Mangum
 
 from tests.support.events import http_event
@@ -21,7 +24,13 @@ from triggersqs.api.render import (
 from triggersqs.api.schemas import RecordOut, RejectionOut
 from triggersqs.core.pagination import decode_cursor
 from triggersqs.core.ports import RecordFilter
-from triggersqs.core.records import PREVIEW_BYTES, StoredRejection
+from triggersqs.core.records import (
+    PREVIEW_BYTES,
+    StoredRejection,
+    us_from_utc,
+    utc_from_ms,
+    utc_from_us,
+)
 from triggersqs.core.service import RecordService
 from triggersqs.local.context import LocalContext
 from triggersqs.storage.memory import MemoryStore
@@ -185,8 +194,8 @@ def legacy_rejection(body: str) -> StoredRejection:
     return StoredRejection(
         message_id="old",
         queue_arn="arn:aws:sqs:us-east-1:123456789012:q",
-        sent_at=None,
-        stored_at=datetime(2025, 1, 1, tzinfo=UTC),
+        sent_at_ms=None,
+        stored_at_us=us_from_utc(datetime(2025, 1, 1, tzinfo=UTC)),
         receive_count=1,
         reason="body is not valid JSON",
         body=body,
@@ -216,3 +225,88 @@ def test_one_item_that_fits_is_rendered_whole() -> None:
     item = rejection_json(legacy_rejection("\x01" * 100_000))
 
     assert json.loads(render_item(item)) == item
+
+
+# -- the encoder -----------------------------------------------------------------------------------
+
+# What the API wrote before orjson (issue 15): its answers keep these bytes.
+_STDLIB = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+# Any text that is valid Unicode (stored text always is: core/records.py storable_text).
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | TEXT,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(TEXT, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+def test_every_character_is_written_as_the_standard_library_wrote_it() -> None:
+    # GIVEN each Unicode scalar value but the surrogates, alone and inside a record's fields
+    text = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    item = rejection_json(legacy_rejection(text))
+
+    # WHEN the item is rendered THEN its bytes are json.dumps's (escapes, non-ASCII, key order)
+    assert render_item(item, budget=10**9) == _STDLIB(item).encode()
+
+
+@given(value=JSON_VALUES)
+def test_any_json_value_renders_as_the_standard_library_wrote_it(value: Any) -> None:
+    assert render_item({"body": value}, budget=10**9) == _STDLIB({"body": value}).encode()
+
+
+# -- times -----------------------------------------------------------------------------------------
+
+
+def isoformat_ms(ms: int) -> str:
+    """What the API wrote for a SentTimestamp before issue 15: the datetime's isoformat."""
+    moment = utc_from_ms(ms)
+    assert moment is not None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def isoformat_us(us: int) -> str:
+    """What the API wrote for a stored_at before issue 15."""
+    return utc_from_us(us).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def written(to_text: Any, value: int) -> str:
+    try:
+        return str(to_text(value))
+    except (ValueError, OverflowError, OSError) as exc:
+        return type(exc).__name__
+
+
+def shown_times(sent_at_ms: int, stored_at_us: int) -> tuple[str, str]:
+    record = legacy_rejection("x")._replace(sent_at_ms=sent_at_ms, stored_at_us=stored_at_us)
+    shown = rejection_json(record)
+    return shown["sent_at"], shown["stored_at"]
+
+
+@given(
+    ms=st.integers(-(2**40), 2**48) | st.integers(0, 2**35 * 1000),
+    us=st.integers(-(2**50), 2**58) | st.integers(0, 2**34 * 1_000_000),
+)
+def test_times_are_written_as_their_datetime_isoformat_wrote_them(ms: int, us: int) -> None:
+    # GIVEN any epoch times a store may hold WHEN an item is shown THEN its times read as the
+    # datetimes' isoformat wrote them (or fail as it failed, beyond datetime's range)
+    expected = (written(isoformat_ms, ms), written(isoformat_us, us))
+    shown = written(lambda _: shown_times(ms, us), 0)
+    if shown in {"ValueError", "OverflowError", "OSError"}:
+        assert shown in expected
+    else:
+        assert shown == str(expected)
+
+
+def test_times_across_the_years_are_written_as_before() -> None:
+    # GIVEN the edges of the range written from integers, and times spread evenly up to 3058
+    # (the float seconds the old datetimes were made from lose a microsecond from 2242 on)
+    spread = random.Random(15)
+    ms_values = [0, 999, 1000, 1_764_000_000_123, 2**32 * 1000 - 1, 2**32 * 1000, 2**33 * 1000]
+    ms_values += [spread.randrange(2**35 * 1000) for _ in range(20_000)]
+    us_values = [0, 1, 999_999, 1_764_000_000_005_000, 253_402_300_800 * 10**6 - 1]
+    us_values += [spread.randrange(253_402_300_800 * 10**6) for _ in range(20_000)]
+
+    # WHEN they are shown THEN each reads as its datetime's isoformat wrote it
+    for ms, us in zip(ms_values, us_values, strict=False):
+        assert shown_times(ms, us) == (isoformat_ms(ms), isoformat_us(us)), (ms, us)

@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI): stored records and rejected messages, read-only."""
+"""The HTTP API (Starlette): stored records and rejected messages, read-only."""
 
 from triggersqs.api.app import create_app
 

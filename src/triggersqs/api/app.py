@@ -1,94 +1,104 @@
-"""The FastAPI application, built by :func:`create_app` from a :class:`RecordService`.
+"""The API application, built by :func:`create_app` from a :class:`RecordService`: a Starlette app.
 
-The concerns live apart: routes.py (the routes), auth.py (the API key), errors.py (the JSON error
-answers), paths.py (trailing slashes, without a redirect), docs.py (what only the OpenAPI schema
-shows), render.py and schemas.py (the wire format).
+The concerns live apart: routes.py (the routes), query.py (their query parameters), auth.py (the
+API key), errors.py (the JSON error answers), paths.py (trailing slashes, without a redirect),
+openapi.py (the OpenAPI document), swagger.py (the browsable docs), render.py and schemas.py (the
+wire format).
+
+Starlette, not FastAPI (which is built on it): FastAPI's import and its first request were most
+of the HTTP path's Lambda cold start (issue 15, docs/benchmarks.md); what it did here (checking
+the query parameters, the API key, writing the OpenAPI document) is done with the pydantic-core
+validators the project already uses, and pydantic itself is imported only to write the document.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, Final
 
-from fastapi import Depends, FastAPI
-from fastapi.routing import APIRoute
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from triggersqs import __version__
-from triggersqs.api.auth import bearer_check
-from triggersqs.api.docs import Docs
-from triggersqs.api.errors import add_error_handlers
+from triggersqs.api.auth import Guard, bearer_check
+from triggersqs.api.errors import error_handlers
 from triggersqs.api.paths import WithoutTrailingSlash
-from triggersqs.api.routes import add_data_routes, add_health_routes
-from triggersqs.api.swagger import add_docs_routes
+from triggersqs.api.routes import data_routes, get_only, health_routes, runner
+from triggersqs.api.swagger import docs_routes
 from triggersqs.core.service import RecordService
 
-NETWORK_STORES = frozenset({"dynamodb"})
-"""Stores that wait on a network: their routes run in FastAPI's thread pool, off the event loop."""
+TITLE: Final = "triggersqs"
+DESCRIPTION: Final = "Commands consumed from SQS, stored exactly once."
+OPENAPI_URL: Final = "/openapi.json"
+NETWORK_STORES: Final = frozenset({"dynamodb"})
+"""Stores that wait on a network: under Mangum their routes run in a thread (routes.runner)."""
 
 
 def create_app(
     service: RecordService, *, api_key: str | None = None, pool: Executor | None = None
-) -> FastAPI:
+) -> Starlette:
     """The API over ``service``; every route but the health checks needs ``api_key`` if set.
 
     ``pool``: the threads the store queries run in (a server's); none under Mangum (routes.py).
-
-    The app that serves is built without its routes' response models: they only describe the
-    answers in the OpenAPI schema (the routes render their own JSON), and building them costs the
-    HTTP path's Lambda cold start about 40 ms. The schema comes, on its first request, from the
-    same routes built with them.
     """
-    app = _build(service, api_key, Docs(documented=False), pool)
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = _build(service, api_key, Docs(documented=True), pool).openapi()
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-    return app
-
-
-def _build(
-    service: RecordService, api_key: str | None, docs: Docs, pool: Executor | None
-) -> FastAPI:
-    app = FastAPI(
-        title="triggersqs",
-        version=__version__,
-        description="Commands consumed from SQS, stored exactly once.",
-        generate_unique_id_function=_route_name,
+    run = runner(pool=pool, inline=service.store_name not in NETWORK_STORES)
+    guard = bearer_check(api_key) if api_key else None
+    routes: list[BaseRoute] = []
+    document = _Document()
+    if not api_key:
         # With a key, the schema is served below behind it, and the browsable docs are off: the
         # Swagger page could not send the key when it fetches the schema.
-        openapi_url=None if api_key else "/openapi.json",
-        docs_url=None,  # served by swagger.py, from local files
-        redoc_url=None if api_key else "/redoc",
-        redirect_slashes=False,  # paths.py serves /records/ as /records instead
+        routes.append(Route(OPENAPI_URL, document.endpoint, include_in_schema=False))
+        routes += docs_routes(title=TITLE, openapi_url=OPENAPI_URL)
+    routes += health_routes(service, run=run)
+    routes += data_routes(service, run=run, guard=guard)
+    if guard is not None:
+        keyed = Route(OPENAPI_URL, document.guarded(guard), include_in_schema=False)
+        routes.append(get_only(keyed))
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(WithoutTrailingSlash)],
+        exception_handlers=error_handlers(),
     )
-    app.add_middleware(WithoutTrailingSlash)
-    if not api_key:
-        add_docs_routes(app, openapi_url="/openapi.json")
-    add_error_handlers(app)
-    inline = service.store_name not in NETWORK_STORES
-    add_health_routes(app, service, inline=inline, docs=docs, pool=pool)
-    protected = [Depends(bearer_check(api_key))] if api_key else []
-    errors = (503, 401) if api_key else (503,)
-    add_data_routes(
-        app,
-        service,
-        dependencies=protected,
-        errors=errors,
-        inline=inline,
-        docs=docs,
-        pool=pool,
-    )
-    if api_key:
-
-        @app.get("/openapi.json", dependencies=protected, include_in_schema=False)
-        def openapi() -> dict[str, Any]:
-            return app.openapi()
-
+    app.router.redirect_slashes = False  # paths.py serves /records/ as /records instead
+    document.app = app
     return app
 
 
-def _route_name(route: APIRoute) -> str:
-    return route.name
+class _Document:
+    """The OpenAPI document of an app, written on its first request (openapi.py)."""
+
+    def __init__(self) -> None:
+        self.app: Starlette | None = None
+        self._lock = threading.Lock()
+        self._document: dict[str, Any] | None = None
+
+    def get(self) -> dict[str, Any]:
+        """The document, written once."""
+        with self._lock:
+            if self._document is None:
+                from triggersqs.api.openapi import openapi_document
+
+                assert self.app is not None  # noqa: S101 - set by create_app
+                self._document = openapi_document(
+                    self.app.routes, title=TITLE, version=__version__, description=DESCRIPTION
+                )
+        return self._document
+
+    async def endpoint(self, _request: Request) -> Response:
+        """``/openapi.json``."""
+        return JSONResponse(self.get())
+
+    def guarded(self, guard: Guard) -> Callable[[Request], Awaitable[Response]]:
+        """``/openapi.json`` behind ``guard``."""
+
+        async def keyed(request: Request) -> Response:
+            guard(request)
+            return JSONResponse(self.get())
+
+        return keyed

@@ -1,29 +1,30 @@
-"""The API-key check: a FastAPI dependency that wants ``Authorization: Bearer <API key>``."""
+"""The API-key check: a request must bear ``Authorization: Bearer <API key>``."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from collections.abc import Callable
 
-from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
 
-# Module level, not inside bearer_check: with postponed annotations FastAPI resolves the alias by
-# name in the globals of the module that defines the dependency (this one), and a local one would
-# turn into a required query parameter.
-BearerCredentials = Annotated[
-    HTTPAuthorizationCredentials | None,
-    Depends(HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")),
-]
+Guard = Callable[[HTTPConnection], None]
+"""A check a route runs before anything else: it returns, or raises an HTTPException."""
 
 
-def bearer_check(api_key: str) -> Any:  # noqa: ANN401 - a FastAPI dependency callable
-    """A dependency that answers 401 unless the request bears ``api_key``, in constant time."""
+def bearer_check(api_key: str) -> Guard:
+    """A guard that answers 401 unless the request bears ``api_key``, in constant time.
+
+    The header is read as FastAPI's ``HTTPBearer`` read it (the scheme in any case, the
+    credentials after the first space, stripped), so the same headers pass and fail as before.
+    """
     expected = api_key.encode()
 
-    def require_api_key(credentials: BearerCredentials) -> None:
-        given = b"" if credentials is None else credentials.credentials.encode()
+    def require_api_key(request: HTTPConnection) -> None:
+        header = request.headers.get("authorization")
+        scheme, _, credentials = (header or "").partition(" ")
+        credentials = credentials.strip()
+        given = credentials.encode() if scheme.lower() == "bearer" and credentials else b""
         if not secrets.compare_digest(given, expected):
             raise HTTPException(401, "missing or wrong API key", {"WWW-Authenticate": "Bearer"})
 

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
+
 from triggersqs.core.pagination import Page
-from triggersqs.core.records import StoredRecord, StoredRejection, utf8_size
+from triggersqs.core.records import (
+    StoredRecord,
+    StoredRejection,
+    utc_from_ms,
+    utc_from_us,
+    utf8_size,
+)
 
 T = TypeVar("T", StoredRecord, StoredRejection)
 
@@ -25,18 +33,44 @@ BODY_BUDGET = MAX_LAMBDA_PAYLOAD_BYTES - _ENVELOPE_ALLOWANCE
 # 6-byte \uXXXX escape), so most pages are known to fit without measuring each entry exactly.
 _WORST_EXPANSION = 3
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# orjson writes exactly what json.dumps(ensure_ascii=False, separators=(",", ":")) writes, UTF-8
+# encoded (tests/unit/test_render.py compares them), several times faster: the encoding was one
+# of the largest costs of a served page (docs/benchmarks.md, section 4).
+_dumps: Callable[[Any], bytes] = orjson.dumps
 
 
-def _iso(moment: datetime | None, timespec: str = "microseconds") -> str | None:
-    return None if moment is None else _iso_cached(moment, timespec)
+# Times are written from the stores' epoch integers (core/records.py), as datetime.isoformat
+# wrote them before: a cached "YYYY-MM-DDTHH:MM:SS" per second and the digits after it, much
+# cheaper than a datetime and its isoformat for each. Outside the range where the two surely
+# agree (before 1970; SentTimestamps after 2106, near where the float seconds the datetime is made
+# from stop being exact to the microsecond), the datetime writes them, as before.
+_FIRST_INEXACT_MS = 2**32 * 1000
+_END_US = 253_402_300_800 * 1_000_000  # 10000-01-01: datetime's range ends
 
 
-# A batch's records share their stored_at, and often their sent_at: a cache hit costs a tenth of
-# a formatting, and a page formats two times per record.
-@functools.lru_cache(maxsize=2048)
-def _iso_cached(moment: datetime, timespec: str) -> str:
-    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
+@functools.lru_cache(maxsize=4096)
+def _second(epoch_seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_seconds))
+
+
+def _iso_us(us: int) -> str:
+    """Epoch microseconds as ISO 8601 UTC, to the microsecond: ``...T16:00:00.005000Z``."""
+    if 0 <= us < _END_US:
+        seconds, fraction = divmod(us, 1_000_000)
+        return f"{_second(seconds)}.{fraction:06d}Z"
+    return utc_from_us(us).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _iso_ms(ms: int | None) -> str | None:
+    """Epoch milliseconds as ISO 8601 UTC, to the millisecond: ``...T16:00:00.000Z``."""
+    if ms is None:
+        return None
+    if 0 <= ms < _FIRST_INEXACT_MS:
+        seconds, fraction = divmod(ms, 1000)
+        return f"{_second(seconds)}.{fraction:03d}Z"
+    moment = utc_from_ms(ms)
+    assert moment is not None  # noqa: S101 - ms is not None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def record_json(record: StoredRecord) -> dict[str, Any]:
@@ -47,8 +81,8 @@ def record_json(record: StoredRecord) -> dict[str, Any]:
         "client_id": record.client_id,
         "queue_arn": record.queue_arn,
         "message_group_id": record.message_group_id,
-        "sent_at": _iso(record.sent_at, "milliseconds"),
-        "stored_at": _iso(record.stored_at),
+        "sent_at": _iso_ms(record.sent_at_ms),
+        "stored_at": _iso_us(record.stored_at_us),
         "receive_count": record.receive_count,
         "body": record.body,
         "body_bytes": record.body_bytes,
@@ -62,8 +96,8 @@ def rejection_json(rejection: StoredRejection) -> dict[str, Any]:
         "message_id": rejection.message_id,
         "queue_arn": rejection.queue_arn,
         "reason": rejection.reason,
-        "sent_at": _iso(rejection.sent_at, "milliseconds"),
-        "stored_at": _iso(rejection.stored_at),
+        "sent_at": _iso_ms(rejection.sent_at_ms),
+        "stored_at": _iso_us(rejection.stored_at_us),
         "receive_count": rejection.receive_count,
         "body": rejection.body,
         "body_bytes": rejection.body_bytes,
@@ -81,7 +115,7 @@ def render_item(item: dict[str, Any], budget: int = BODY_BUDGET) -> bytes:
     Kept bodies are capped (core/records.py), but a store may hold older, larger ones, and a
     control character costs 7 bytes once escaped twice: a 1 MiB body made a 7 MiB response.
     """
-    data = _dumps(item).encode()
+    data = _dumps(item)
     if _WORST_EXPANSION * len(data) <= budget or _escaped_size(data) <= budget:
         return data
     body: str = item["body"]
@@ -92,7 +126,7 @@ def render_item(item: dict[str, Any], budget: int = BODY_BUDGET) -> bytes:
             return data
         # Shrink in proportion to the excess, a little more, until it fits: two or three rounds.
         keep = max(0, min(keep - 1, int(keep * budget / size * 0.98)))
-        data = _dumps({**item, "body": body[:keep], "body_truncated": True}).encode()
+        data = _dumps({**item, "body": body[:keep], "body_truncated": True})
 
 
 def _escaped_size(data: bytes) -> int:
@@ -105,23 +139,27 @@ def render_page(
 ) -> bytes:
     """``{key: {"<position>": item, ...}, "next_cursor": ...}``, shortened to fit ``budget``."""
     items = {str(entry.position): to_json(entry.item) for entry in page.entries}
-    # The usual case, a page that fits even at the worst expansion: one call of the C encoder.
-    whole = _dumps({key: items, "next_cursor": page.cursor_after(len(items))}).encode()
+    # The usual case, a page that fits even at the worst expansion: one call of the encoder.
+    whole = _dumps({key: items, "next_cursor": page.cursor_after(len(items))})
     if _WORST_EXPANSION * len(whole) <= budget:
         return whole
-    pieces = [f'"{position}":{_dumps(item)}' for position, item in items.items()]
+    pieces = [b'"%s":%s' % (position.encode(), _dumps(item)) for position, item in items.items()]
     keep = len(pieces)
-    if _WORST_EXPANSION * sum(utf8_size(piece) + 1 for piece in pieces) > budget:
+    if _WORST_EXPANSION * sum(len(piece) + 1 for piece in pieces) > budget:
         keep = _fitting(pieces, budget)
     cursor = page.cursor_after(keep)
-    return f'{{"{key}":{{{",".join(pieces[:keep])}}},"next_cursor":{_dumps(cursor)}}}'.encode()
+    return b'{"%s":{%s},"next_cursor":%s}' % (
+        key.encode(),
+        b",".join(pieces[:keep]),
+        _dumps(cursor),
+    )
 
 
-def _fitting(pieces: list[str], budget: int) -> int:
+def _fitting(pieces: list[bytes], budget: int) -> int:
     """How many leading pieces fit once escaped as the runtime will; always at least one."""
     total = 0
     for count, piece in enumerate(pieces):
-        total += len(json.dumps(piece)) - 1  # the runtime's escaping, plus one separator
+        total += _escaped_size(piece) - 1  # the runtime's escaping, plus one separator
         if total > budget:
             return max(count, 1)
     return len(pieces)

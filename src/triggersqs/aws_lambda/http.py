@@ -1,7 +1,7 @@
 """The HTTP door: recognise the HTTP events Lambda receives (API Gateway REST v1, HTTP API v1 and
 v2 payloads, Function URLs, Application Load Balancer) and serve them through Mangum.
 
-FastAPI and Mangum are imported on the first HTTP request only, so SQS cold starts never pay for
+Starlette and Mangum are imported on the first HTTP request only, so SQS cold starts never pay for
 them.
 """
 

@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from triggersqs.core.ports import Slice
 from triggersqs.errors import InvalidCursorError
@@ -40,9 +40,9 @@ _CHECK_CHARS = 32
 MAX_CURSOR_CHARS = 512
 
 
-@dataclass(frozen=True, slots=True)
-class Entry(Generic[T]):
-    """One item of a page and its 0-based position in the whole (filtered) ordering."""
+class Entry(NamedTuple, Generic[T]):
+    """One item of a page and its 0-based position in the whole (filtered) ordering (a named
+    tuple: a page makes one per item, issue 15)."""
 
     position: int
     item: T

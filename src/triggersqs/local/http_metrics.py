@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -16,10 +14,15 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from triggersqs.api.auth import bearer_check
+from triggersqs.api.routes import get_only
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 METRICS_PATH: Final = "/metrics"
@@ -46,22 +49,18 @@ class HttpMetrics:
 
 
 def add_metrics(
-    app: FastAPI, *, api_key: str | None, metrics: HttpMetrics | None = None
+    app: Starlette, *, api_key: str | None, metrics: HttpMetrics | None = None
 ) -> HttpMetrics:
     """Count ``app``'s requests and serve them at ``/metrics``; returns the metrics."""
     metrics = metrics or HttpMetrics()
-    dependencies = [Depends(bearer_check(api_key))] if api_key else []
+    guard = bearer_check(api_key) if api_key else None
 
-    def metrics_text() -> Response:
+    def metrics_text(request: Request) -> Response:
+        if guard is not None:
+            guard(request)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_api_route(
-        METRICS_PATH,
-        metrics_text,
-        methods=["GET"],
-        dependencies=dependencies,
-        include_in_schema=False,
-    )
+    app.router.routes.append(get_only(Route(METRICS_PATH, metrics_text, include_in_schema=False)))
     app.add_middleware(_Measure, metrics=metrics)
     return metrics
 

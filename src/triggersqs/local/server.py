@@ -7,7 +7,7 @@ import logging
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
-from fastapi import FastAPI
+from starlette.applications import Starlette
 from uvicorn.supervisors import Multiprocess
 
 from triggersqs.bootstrap import build_app, build_store, settings_from_environ
@@ -71,15 +71,18 @@ def _ready(host: str, listener: socket.socket, workers: int) -> None:
     )
 
 
-SERVED_THREADS = 4
-"""Threads per process that run store queries for ``serve`` and ``dev`` (a DynamoDB store gets
-as many as its connection pool): the GIL lets one run Python at a time, so more only add SQLite
-connections; a few keep one query's I/O wait from holding the others."""
+SERVED_THREADS = 1
+"""Threads per process that run SQLite and memory-store queries for ``serve`` and ``dev`` (a
+DynamoDB store, which waits on the network, gets as many as its connection pool). One: the GIL
+runs one thread's Python at a time, and SQLite hands it back at every row, so with several
+threads each page waited for the GIL a hundred times, and served fewer pages per second than one
+thread (docs/benchmarks.md, section 4); a query waits for none of its own I/O beyond the page
+cache. ``serve --workers N`` is how to use more cores."""
 
 
 def served_app(
     settings: Settings, store: MessageStore, *, console: Console | None = None
-) -> FastAPI:
+) -> Starlette:
     """The API as ``serve`` and ``dev`` serve it: store queries in a bounded pool of threads,
     never on the event loop (api/routes.py), Prometheus metrics at /metrics (each process
     counts its own requests), and the console page at / (``serve``'s, unless ``console``)."""
@@ -120,7 +123,7 @@ def announce_access(api_key: str | None, where: str) -> None:
         )
 
 
-def worker_app() -> FastAPI:
+def worker_app() -> Starlette:
     """The app of one process of ``serve --workers N``: its own store, from the same settings."""
     settings = settings_from_environ()
     # Its own process: the parent's --log-format does not reach it; the default for its output does.

@@ -154,7 +154,7 @@ class MemoryStore:
             found = self._by_id.get(message_id)
             if not isinstance(found, StoredRejection):
                 return None
-            marked = replace(found, status=RejectionStatus.REPLAYED, replayed_as=replayed_as)
+            marked = found._replace(status=RejectionStatus.REPLAYED, replayed_as=replayed_as)
             self._by_id[message_id] = marked
             seq = int(found.cursor)
             self._rejections[seq - 1] = replace(self._rejections[seq - 1], item=marked)
@@ -222,5 +222,5 @@ def _page(
             return Slice(found, more=True)
         item = row.item
         assert isinstance(item, kind)  # noqa: S101 - each list holds one kind
-        found.append(replace(item, body=preview(item.body)))
+        found.append(item._replace(body=preview(item.body)))
     return Slice(found, more=False)

@@ -10,8 +10,8 @@ import json
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from fastapi import Request
 from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection, Request
 
 from triggersqs.local.loopback import is_loopback_host
 
@@ -20,8 +20,8 @@ SAME_ORIGIN: Final = frozenset({"same-origin", "none"})
 """``Sec-Fetch-Site`` values of the page's own requests, and of one typed in or run by a tool."""
 
 
-def same_origin(request: Request) -> None:
-    """A FastAPI dependency: 403 unless the request is the console's own (see module doc).
+def same_origin(request: HTTPConnection) -> None:
+    """A guard (api/auth.py): 403 unless the request is the console's own (see module doc).
 
     Its ``Host`` must be a loopback name or the very address the connection came in on (``serve
     --host 0.0.0.0`` reached by its IP address): a rebound DNS name is neither.

@@ -6,13 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from triggersqs.api.auth import bearer_check
+from triggersqs.api.auth import Guard, bearer_check
+from triggersqs.api.routes import get_only
 from triggersqs.errors import RedriveBusyError
 from triggersqs.local.console.guard import json_object, same_origin
 from triggersqs.local.console.queues import QueueWatch
@@ -36,7 +39,10 @@ PAGE_HEADERS: Final = {
     "Cache-Control": "no-cache",
 }
 
-JsonBody = Annotated[dict[str, Any], Depends(json_object)]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from starlette.applications import Starlette
 
 
 @dataclass
@@ -54,20 +60,17 @@ class Console:
     )
 
 
-def add_console(app: FastAPI, console: Console, *, api_key: str | None) -> None:
+def add_console(app: Starlette, console: Console, *, api_key: str | None) -> None:
     """Serve the page at ``/`` and its endpoints under ``/console/api`` on ``app``."""
+    routes = app.router.routes
     for path, (name, media_type) in STATIC.items():
-        app.add_api_route(path, _static(name, media_type), methods=["GET"], include_in_schema=False)
-    own = [Depends(same_origin)]
-    guarded = [*own, *([Depends(bearer_check(api_key))] if api_key else [])]
+        routes.append(get_only(Route(path, _static(name, media_type), include_in_schema=False)))
+    own: list[Guard] = [same_origin]
+    guarded = [*own, *([bearer_check(api_key)] if api_key else [])]
 
     def hello() -> dict[str, Any]:
         """What the page needs before anything else: whether to ask for the API key."""
         return {"mode": console.mode, "api_key": bool(api_key)}
-
-    app.add_api_route(
-        API + "/hello", hello, methods=["GET"], dependencies=own, include_in_schema=False
-    )
 
     def state() -> dict[str, Any]:
         return _state(console)
@@ -80,7 +83,7 @@ def add_console(app: FastAPI, console: Console, *, api_key: str | None) -> None:
         except RedriveBusyError as exc:
             raise HTTPException(409, str(exc)) from None
 
-    def start_redrive(_body: JsonBody) -> JSONResponse:
+    def start_redrive() -> JSONResponse:
         if console.queues is None:
             raise HTTPException(404, f"`{console.mode}` watches no queue")
         try:
@@ -88,24 +91,36 @@ def add_console(app: FastAPI, console: Console, *, api_key: str | None) -> None:
         except RedriveBusyError as exc:
             raise HTTPException(409, str(exc)) from None
 
-    for path, endpoint, method in (
-        ("/state", state, "GET"),
-        ("/dlq", dead_letters, "GET"),
-        ("/redrive", start_redrive, "POST"),
-    ):
-        app.add_api_route(
-            API + path,
-            endpoint,
-            methods=[method],
-            dependencies=guarded,
-            include_in_schema=False,
-        )
+    async def redrive(request: Request) -> Response:
+        for guard in guarded:
+            guard(request)
+        await json_object(request)  # a JSON object, or refused
+        return await run_in_threadpool(start_redrive)
+
+    routes += [
+        get_only(Route(API + "/hello", _json(own, hello), include_in_schema=False)),
+        get_only(Route(API + "/state", _json(guarded, state), include_in_schema=False)),
+        get_only(Route(API + "/dlq", _json(guarded, dead_letters), include_in_schema=False)),
+        Route(API + "/redrive", redrive, methods=["POST"], include_in_schema=False),
+    ]
+
+
+def _json(guards: Sequence[Guard], work: Callable[[], dict[str, Any]]) -> Any:  # noqa: ANN401 - a route endpoint
+    """An endpoint (run in Starlette's thread pool) that checks ``guards``, then answers ``work``'s
+    JSON."""
+
+    def endpoint(request: Request) -> Response:
+        for guard in guards:
+            guard(request)
+        return JSONResponse(work())
+
+    return endpoint
 
 
 def _static(name: str, media_type: str) -> Any:  # noqa: ANN401 - a route endpoint
     content = resources.files(__package__).joinpath("static", name).read_bytes()
 
-    def serve() -> Response:
+    def serve(_request: Request) -> Response:
         return Response(content, media_type=media_type, headers=PAGE_HEADERS)
 
     return serve

@@ -25,19 +25,20 @@ def record(row: tuple[Any, ...], *, listed: bool = False) -> StoredRecord:
     seq, message_id, command, client_id, queue_arn, sent_at, stored_at, count, group, body, size = (
         row
     )
+    # By position (common.stored_record's order): a listing maps a hundred rows.
     return stored_record(
-        cursor=str(seq),
-        message_id=message_id,
-        command=command,
-        client_id=client_id,
-        queue_arn=queue_arn,
-        sent_at_ms=sent_at,
-        stored_at_us=stored_at,
-        receive_count=count,
-        message_group_id=group,
-        body=body,
-        body_bytes=size,
-        listed=listed,
+        str(seq),
+        message_id,
+        command,
+        client_id,
+        queue_arn,
+        sent_at,
+        stored_at,
+        count,
+        group,
+        body,
+        size,
+        listed,
     )
 
 

@@ -33,6 +33,11 @@ _INSERT: Final = {
 }
 
 
+def insert_statement(table: str) -> str:
+    """The statement a save inserts the rows of ``table`` ("records", "rejected") with."""
+    return _INSERT[table]
+
+
 def save(
     connections: Connections,
     stamps: Stamps,

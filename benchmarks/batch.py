@@ -1,17 +1,19 @@
 """Batch processing, warm: microseconds per record, through the handler as Lambda calls it.
 
 triggersqs: ``build_runtime(settings)(event, context)`` (dispatch, parsing, validation, one
-transaction per batch, duplicate check, the partial batch response, the JSON log line) on the
+transaction per batch, duplicate check, the partial batch response, the JSON log line and the EMF
+metrics line a Lambda function writes per batch, both into /dev/null as into Lambda's pipe) on the
 SQLite store in both synchronous modes, and on DynamoDB Local when it is installed. The baseline:
-the tutorial's ``lambda_handler(event, context)`` (a pydantic model per record, the file opened
-and appended to per record, never synced). Each batch is a real SQS event shape with fresh
-message ids; the first batch of each size is not timed (warm), then batches are timed one by
-one and the median is reported.
+the tutorial's ``lambda_handler(event, context)`` (a pydantic model per record, the file opened and
+appended to per record, never synced). Each batch is a real SQS event shape with fresh message ids;
+the first batch of each size is not timed (warm), then batches are timed one by one and the median
+is reported.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tempfile
 import time
@@ -24,6 +26,7 @@ from typing import Any
 from tests.support.lambda_context import FakeLambdaContext
 
 from benchmarks.common import CONTEXT, QUEUE_ARN, Table, median, sqs_batch
+from triggersqs.aws_lambda.metrics import EmfMetrics
 from triggersqs.bootstrap import build_runtime
 from triggersqs.core.ports import MessageStore
 from triggersqs.logs import configure_logging
@@ -79,16 +82,18 @@ def _baseline_done(answer: Any) -> bool:  # noqa: ANN401
 
 @contextmanager
 def ours(workdir: Path, synchronous: str) -> Iterator[Handler]:
-    """triggersqs's Lambda entry point on a fresh SQLite file, logging as in Lambda (INFO)."""
+    """triggersqs's Lambda entry point on a fresh SQLite file, with its metrics on (the
+    default of a Lambda function) and logging as in Lambda (INFO)."""
     path = workdir / f"batch-{synchronous}.db"
     settings = Settings.build(store="sqlite", sqlite_path=str(path), sqlite_synchronous=synchronous)
-    app = build_runtime(settings)
-    try:
-        yield app
-    finally:
-        app.store.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        app = build_runtime(settings, observer=EmfMetrics(settings.metrics_namespace, out=sink))
+        try:
+            yield app
+        finally:
+            app.store.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @contextmanager
@@ -180,8 +185,19 @@ def run(
     sizes: tuple[int, ...] = SIZES, budget: Budget | None = None, *, dynamodb: bool = True
 ) -> Table:
     """µs per record for each batch size: both SQLite modes, DynamoDB Local, the baseline."""
-    budget = budget or Budget()
-    configure_logging("INFO", stream=io.StringIO())  # as in Lambda: a JSON line per batch
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        configure_logging("INFO", stream=sink)  # as in Lambda: a JSON line per batch
+        try:
+            seconds = _measure(sizes, budget or Budget(), dynamodb=dynamodb)
+        finally:
+            configure_logging("WARNING", stream=io.StringIO())
+    return _table(sizes, seconds)
+
+
+def _measure(
+    sizes: tuple[int, ...], budget: Budget, *, dynamodb: bool
+) -> dict[str, dict[int, float]]:
+    """Seconds per median batch, by setup and size."""
     seconds: dict[str, dict[int, float]] = {}
     with tempfile.TemporaryDirectory(prefix="triggersqs-batch-") as tmp:
         workdir = Path(tmp)
@@ -209,8 +225,7 @@ def run(
                         seconds["DynamoDB Local"] = {
                             size: time_batches(handler, size, small, _all_stored) for size in sizes
                         }
-    configure_logging("WARNING", stream=io.StringIO())
-    return _table(sizes, seconds)
+    return seconds
 
 
 def _table(sizes: tuple[int, ...], seconds: dict[str, dict[int, float]]) -> Table:

@@ -11,10 +11,9 @@ is reported.
 
 Beside them, the floor of the SQLite store: its own transaction (``BEGIN IMMEDIATE``, one
 ``INSERT`` of the batch's rows, ``COMMIT``) on its own schema and settings
-(storage/sqlite/schema.py),
-the rows cut straight from the event (no parsing, no validation, no log line): what SQLite alone
-takes to keep a batch durable and its message ids unique. A target below it cannot be met by the
-Python of the batch path.
+(storage/sqlite/schema.py), the rows cut straight from the event (no parsing, no validation, no log
+line): what SQLite alone takes to keep a batch durable and its message ids unique. A target below
+it cannot be met by the Python of the batch path.
 """
 
 from __future__ import annotations

@@ -23,73 +23,17 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks import targets
 from benchmarks.common import ROOT, Table
+from benchmarks.plan import FULL, QUICK, Plan
 
 SECTIONS = ("cold", "batch", "read", "served", "e2e")
 RESULTS = ROOT / "benchmarks" / "results"
 CHART = ROOT / "docs" / "benchmarks-read-latency.png"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How much of each section to run."""
-
-    cold_runs: int
-    batch_sizes: tuple[int, ...]
-    batch_seconds: float
-    batch_min: int
-    batch_max: int
-    batch_records: int
-    read_sizes: tuple[int, ...]
-    read_calls: int
-    read_seconds: float
-    read_rounds: int
-    baseline_seconds: float
-    served_records: int
-    served_seconds: float
-    served_workers: tuple[int, ...]
-    e2e_messages: int
-
-
-FULL = Plan(
-    cold_runs=20,
-    batch_sizes=(10, 100, 1_000, 10_000),
-    batch_seconds=2.0,
-    batch_min=5,
-    batch_max=300,
-    batch_records=60_000,
-    read_sizes=(1_000, 10_000, 100_000, 1_000_000),
-    read_calls=1000,
-    read_seconds=8.0,
-    read_rounds=4,
-    baseline_seconds=20.0,
-    served_records=1_000_000,
-    served_seconds=10.0,
-    served_workers=(1, 2),
-    e2e_messages=2000,
-)
-QUICK = Plan(
-    cold_runs=2,
-    batch_sizes=(10, 100),
-    batch_seconds=0.1,
-    batch_min=2,
-    batch_max=5,
-    batch_records=500,
-    read_sizes=(1_000, 10_000),
-    read_calls=20,
-    read_seconds=0.3,
-    read_rounds=2,
-    baseline_seconds=2.0,
-    served_records=10_000,
-    served_seconds=1.0,
-    served_workers=(1,),
-    e2e_messages=20,
-)
 
 
 def machine() -> dict[str, Any]:
@@ -115,87 +59,6 @@ def machine() -> dict[str, Any]:
         "system": platform.platform(),
         "load_average": [round(load, 2) for load in os.getloadavg()],
     }
-
-
-def targets(tables: dict[str, Table], plan: Plan) -> Table:
-    """Issue 6's targets, each with what this run measured and whether it holds."""
-    table = Table("targets", "Targets (ratios from this run)", ["target", "measured", "met"])
-    tables = {key: value for key, value in tables.items() if "failed" not in value.data}
-
-    def add(target: str, measured: str, met: bool) -> None:
-        table.rows.append([target, measured, met])
-
-    if "cold_start" in tables:
-        data = tables["cold_start"].data
-        add(
-            "SQS-path cold start <= 0.35 x baseline",
-            f"{data['sqs_ratio']:.3f} x",
-            data["sqs_ratio"] <= 0.35,
-        )
-        add(
-            "HTTP-path cold start <= 0.5 x baseline (issue 15)",
-            f"{data['http_ratio']:.3f} x",
-            data["http_ratio"] <= 0.5,
-        )
-    if "batch" in tables:
-        per = tables["batch"].data["us_per_record"]
-        base, normal, full = (
-            per["baseline"],
-            per["SQLite synchronous=normal"],
-            per["SQLite synchronous=full"],
-        )
-        if "10" in base:
-            speed = base["10"] / normal["10"]
-            add("batch 10, synchronous=normal: >= 1 x baseline speed", f"{speed:.2f} x", speed >= 1)
-        if "1000" in base:
-            speed = base["1000"] / full["1000"]
-            add(
-                "batch 1,000, synchronous=full: >= 3 x baseline speed", f"{speed:.2f} x", speed >= 3
-            )
-    if "read_api" in tables:
-        data = tables["read_api"].data
-        largest = data["largest"]
-        add(
-            f"100-record page at {largest:,} records < 2 ms median (in process)",
-            f"{data['largest_median_ms']:.2f} ms",
-            data["largest_median_ms"] < 2,
-        )
-        sizes = plan.read_sizes
-        add(
-            f"flat from {sizes[0]:,} to {sizes[-1]:,} records (max/min median <= 1.5)",
-            f"{data['flatness']:.2f} (CPU time: {data['cpu_flatness']:.2f})",
-            data["flatness"] <= 1.5,
-        )
-        at = data["results"].get("100000")
-        if at and at["baseline"]:
-            ratio = _median(at["baseline"]["times"]["first"]) / _median(
-                at["ours"]["times"]["first"]
-            )
-            add("at 100,000 records >= 300 x faster than baseline", f"{ratio:.0f} x", ratio >= 300)
-        peaks = [r["ours"]["tracemalloc_peak"] for r in data["results"].values()]
-        rss = [r["ours"]["max_rss"] for r in data["results"].values()]
-        spread = max(peaks) / min(peaks)
-        add(
-            "peak memory independent of the number of records",
-            f"heap per request {min(peaks) / 1e6:.2f}-{max(peaks) / 1e6:.2f} MB,"
-            f" max RSS {min(rss) / 1e6:.0f}-{max(rss) / 1e6:.0f} MB",
-            spread <= 1.5 and max(rss) / min(rss) <= 1.5,
-        )
-    if "served" in tables:
-        served = tables["served"].data
-        best = served["best_page_rps"]
-        add(
-            f"serve: >= 1,500 requests/s for the page at {plan.served_records:,} records",
-            f"{best:,.0f} requests/s (p99 {served['best_page_p99_ms']:.1f} ms)",
-            best >= 1500,
-        )
-    return table
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def e2e_table(messages: int) -> Table:
@@ -320,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     tables = run(
         plan, sections, quick=args.quick, install_wrk=not args.quick and not args.no_install_wrk
     )
-    goal = targets(tables, plan)
+    goal = targets.table(targets.targets(tables, plan))
     print(goal.markdown() + "\n")
     elapsed = time.perf_counter() - started
     print(f"Total: {elapsed:.0f} s; load average at the end {os.getloadavg()[0]:.2f}")

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import targets
+from benchmarks import runs, targets
 from benchmarks.common import ROOT, Table
 from benchmarks.plan import FULL, QUICK, Plan
 
@@ -146,8 +146,8 @@ def run(
     return tables
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run, print, save."""
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, checked: known sections, at least one run."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description=__doc__,
@@ -158,6 +158,14 @@ def main(argv: list[str] | None = None) -> int:
         "--sections", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}"
     )
     parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="how many full runs in turn (default 1); with more than one, every table and target"
+        " is printed again over the runs: the median with its spread (min-max), a target met"
+        " when its median meets it",
+    )
+    parser.add_argument(
         "--no-install-wrk",
         action="store_true",
         help="never apt-get install wrk (a full run tries when wrk is missing and it is root)",
@@ -165,10 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--chart", type=Path, default=None, help="where the PNG chart goes")
     args = parser.parse_args(argv)
-    sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
-    unknown = set(sections) - set(SECTIONS)
+    args.sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
+    unknown = set(args.sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, not {args.runs}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run (as many times as asked), print, save; over several runs, the combined figures too."""
+    args = parse(argv)
     plan = QUICK if args.quick else FULL
     about = machine()
     print(
@@ -179,45 +195,77 @@ def main(argv: list[str] | None = None) -> int:
         + "\n",
         flush=True,
     )
+    started, stamp = time.perf_counter(), _stamp()
+    args.results.mkdir(parents=True, exist_ok=True)
+    done: list[runs.Run] = []
+    for index in range(1, args.runs + 1):
+        if args.runs > 1:
+            print(f"## Run {index} of {args.runs}\n", flush=True)
+        done.append(one_run(plan, args))
+        kind = "quick" if args.quick else "full"
+        name = f"{kind}-{stamp}-run{index}.json" if args.runs > 1 else f"{kind}-{_stamp()}.json"
+        _save(done[-1].report, args.results, name, "quick.json" if args.quick else "latest.json")
+        print(f"Results: {args.results / name}\n", flush=True)
+    if args.runs > 1:
+        print(f"## Over {args.runs} runs\n")
+        combined, report = runs.over(done)
+        print("\n\n".join(table.markdown() for table in combined) + "\n", flush=True)
+        name = f"{'quick-' if args.quick else ''}runs-{stamp}.json"
+        _save(report, args.results, name, "quick-runs.json" if args.quick else "runs-latest.json")
+        print(f"Total: {time.perf_counter() - started:.0f} s over {args.runs} runs")
+        print(f"Results over the runs: {args.results / name}")
+    read = [each.tables["read_api"] for each in done if "read_api" in each.tables]
+    if read and "failed" not in read[-1].data:
+        from benchmarks.chart import read_latency_chart
+
+        chart = args.chart or (args.results / "read-latency.png" if args.quick else CHART)
+        label = f"{about['cpus']} CPUs, {about['cpu']}, Python {about['python']}"
+        read_latency_chart(read[-1].data["chart"], chart, machine=label)
+        print(f"Chart: {chart}")
+    failed = [
+        key if args.runs == 1 else f"{key} (run {index})"
+        for index, each in enumerate(done, 1)
+        for key, table in each.tables.items()
+        if "failed" in table.data
+    ]
+    if failed:
+        print(f"benchmarks: failed sections: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def one_run(plan: Plan, args: argparse.Namespace) -> runs.Run:
+    """One full run of the chosen sections, as they print: its tables, targets and JSON report."""
+    about = machine()
     started = time.perf_counter()
-    tables = run(
-        plan, sections, quick=args.quick, install_wrk=not args.quick and not args.no_install_wrk
-    )
-    goal = targets.table(targets.targets(tables, plan))
+    install_wrk = not args.quick and not args.no_install_wrk
+    tables = run(plan, args.sections, quick=args.quick, install_wrk=install_wrk)
+    found = targets.targets(tables, plan)
+    goal = targets.table(found)
     print(goal.markdown() + "\n")
     elapsed = time.perf_counter() - started
     print(f"Total: {elapsed:.0f} s; load average at the end {os.getloadavg()[0]:.2f}")
-
-    args.results.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = {
         "machine": about,
         "quick": args.quick,
-        "sections": list(sections),
+        "sections": list(args.sections),
         "seconds": elapsed,
         "tables": {key: table.as_json() for key, table in tables.items()},
         "targets": goal.as_json(),
         "markdown": "\n\n".join(t.markdown() for t in [*tables.values(), goal]),
     }
-    name = f"{'quick' if args.quick else 'full'}-{stamp}.json"
-    for path in (
-        args.results / name,
-        args.results / ("quick.json" if args.quick else "latest.json"),
-    ):
-        path.write_text(json.dumps(report, indent=1, default=str))
-    if "read_api" in tables:
-        from benchmarks.chart import read_latency_chart
+    return runs.Run(tables, found, report)
 
-        chart = args.chart or (args.results / "read-latency.png" if args.quick else CHART)
-        label = f"{about['cpus']} CPUs, {about['cpu']}, Python {about['python']}"
-        read_latency_chart(tables["read_api"].data["chart"], chart, machine=label)
-        print(f"Chart: {chart}")
-    print(f"Results: {args.results / name}")
-    failed = [key for key, table in tables.items() if "failed" in table.data]
-    if failed:
-        print(f"benchmarks: failed sections: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+
+def _save(report: dict[str, Any], results: Path, *names: str) -> None:
+    """Write ``report`` as JSON under each of ``names`` in ``results``."""
+    for name in names:
+        (results / name).write_text(json.dumps(report, indent=1, default=str))
+
+
+def _stamp() -> str:
+    """Now, for the names of result files."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 if __name__ == "__main__":

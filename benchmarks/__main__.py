@@ -1,15 +1,23 @@
 """Run the benchmarks, triggersqs beside the tutorial's naive approach, and print the tables.
 
     .venv/bin/python -m benchmarks                 # everything (several minutes)
+    .venv/bin/python -m benchmarks --runs 3        # three full runs, medians with their spread
     .venv/bin/python -m benchmarks --quick         # a smoke run: tiny sizes, seconds
     .venv/bin/python -m benchmarks --sections cold,read
 
-Prints Markdown tables (and the targets of issue 6, each with its measured ratio), writes every
-figure as JSON to benchmarks/results/, and draws the read-latency chart (a full run draws
+Prints Markdown tables (and the targets of issues 6 and 15, each with its measured figure), writes
+every figure as JSON to benchmarks/results/, and draws the read-latency chart (a full run draws
 docs/benchmarks-read-latency.png; a quick run draws into benchmarks/results/).
 
+With --runs N (N > 1) the runs go in turn, each printed and saved as one run is (its JSON named
+-run1, -run2, ...); then every table again over the runs, each figure as its median with its
+spread, `12.1 (11.8-12.9)` (min-max), and the targets over the runs: a target is met only when
+its median meets it. The whole set goes to runs-<stamp>.json and runs-latest.json (quick:
+quick-runs-<stamp>.json, quick-runs.json); the chart is drawn from the last run.
+
 Exit status: 0 when every section ran (a target missed is a finding, not a failure), 1 when a
-section failed (its table says FAILED, stderr names it; the other sections' figures are saved).
+section of any run failed (its table says FAILED, stderr names it and its run; the other
+sections' figures are saved, and the tables over the runs combine the runs that succeeded).
 """
 
 from __future__ import annotations
@@ -160,6 +168,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--runs",
         type=int,
+        metavar="N",
         default=1,
         help="how many full runs in turn (default 1); with more than one, every table and target"
         " is printed again over the runs: the median with its spread (min-max), a target met"

@@ -101,35 +101,19 @@ def targets(tables: Mapping[str, Table], plan: Plan) -> list[Target]:
 
 def _batch(per: dict[str, dict[str, float]]) -> list[Target]:
     """The batch targets: speed against the tutorial's (µs per record, baseline over ours)."""
-    base, normal, full = (
-        per["baseline"],
-        per["SQLite synchronous=normal"],
-        per["SQLite synchronous=full"],
-    )
-    found = []
-    if "10" in base:
-        found.append(
-            Target(
-                "batch 10, synchronous=normal: >= 1 x baseline speed",
-                base["10"] / normal["10"],
-                ">=",
-                1,
-                ".2f",
-                "x",
-            )
+    base = per["baseline"]
+    return [
+        Target(
+            f"batch {int(size):,}, synchronous={setting}: >= {at_least} x baseline speed",
+            base[size] / per[f"SQLite synchronous={setting}"][size],
+            ">=",
+            at_least,
+            ".2f",
+            "x",
         )
-    if "1000" in base:
-        found.append(
-            Target(
-                "batch 1,000, synchronous=full: >= 3 x baseline speed",
-                base["1000"] / full["1000"],
-                ">=",
-                3,
-                ".2f",
-                "x",
-            )
-        )
-    return found
+        for size, setting, at_least in (("10", "normal", 1), ("1000", "full", 3))
+        if size in base
+    ]
 
 
 def _read(data: dict[str, Any], plan: Plan) -> list[Target]:

@@ -43,14 +43,7 @@ def test_the_quick_benchmark_run_prints_every_table_with_figures(tmp_path: Path)
     results = tmp_path / "results"
 
     # WHEN the harness runs in its quick mode, as `python -m benchmarks --quick`
-    finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--results", str(results)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    finished = _python("-m", "benchmarks", "--quick", "--results", str(results), timeout=600)
 
     # THEN it succeeds and prints each section's table, each with rows under its header
     assert finished.returncode == 0, finished.stdout + finished.stderr
@@ -102,14 +95,7 @@ def test_two_quick_runs_print_every_table_again_as_medians_with_their_spread(
 
     # WHEN two quick runs of the sections with figures and targets run in turn
     command = ["--quick", "--runs", "2", "--sections", "cold,batch", "--results", str(results)]
-    finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks", *command],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    finished = _python("-m", "benchmarks", *command, timeout=300)
 
     # THEN it succeeds: each run printed and saved on its own, then the tables over both runs
     assert finished.returncode == 0, finished.stdout + finished.stderr
@@ -165,14 +151,7 @@ def _number(text: str) -> float:
 
 
 def test_runs_must_be_at_least_one() -> None:
-    finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--runs", "0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    finished = _python("-m", "benchmarks", "--runs", "0", timeout=60)
 
     assert finished.returncode == 2, finished.stdout + finished.stderr
     assert "--runs must be at least 1, not 0" in finished.stderr
@@ -180,29 +159,8 @@ def test_runs_must_be_at_least_one() -> None:
 
 def test_a_section_that_fails_makes_the_run_fail(tmp_path: Path) -> None:
     # GIVEN the harness with a batch section that raises, as a broken benchmark would
-    script = textwrap.dedent(
-        f"""
-        import runpy, sys
-        import benchmarks.batch
-
-        def broken(*args, **kwargs):
-            raise RuntimeError("the handler did not store a batch of 10")
-
-        benchmarks.batch.run = broken
-        sys.argv = ["benchmarks", "--quick", "--sections", "batch", "--results", {str(tmp_path)!r}]
-        runpy.run_module("benchmarks", run_name="__main__")
-        """
-    )
-
-    # WHEN it runs as `python -m benchmarks` would
-    finished = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # WHEN it runs as `python -m benchmarks --quick --sections batch` would
+    finished = _with_batch_failing_in({1}, "--results", str(tmp_path))
 
     # THEN the section is reported failed, and the run exits non-zero saying which section
     assert "### 2. Batch processing: FAILED" in finished.stdout, finished.stdout
@@ -217,35 +175,8 @@ def test_a_section_that_fails_in_one_of_several_runs_fails_the_set_naming_its_ru
     tmp_path: Path,
 ) -> None:
     # GIVEN the harness with a batch section that raises in its second run only
-    script = textwrap.dedent(
-        f"""
-        import runpy, sys
-        import benchmarks.batch
-
-        measure, calls = benchmarks.batch.run, []
-
-        def flaky(*args, **kwargs):
-            calls.append(1)
-            if len(calls) == 2:
-                raise RuntimeError("the handler did not store a batch of 10")
-            return measure(*args, **kwargs)
-
-        benchmarks.batch.run = flaky
-        sys.argv = ["benchmarks", "--quick", "--runs", "3", "--sections", "batch",
-                    "--results", {str(tmp_path)!r}]
-        runpy.run_module("benchmarks", run_name="__main__")
-        """
-    )
-
-    # WHEN it runs as `python -m benchmarks --runs 3` would
-    finished = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # WHEN it runs as `python -m benchmarks --quick --sections batch --runs 3` would
+    finished = _with_batch_failing_in({2}, "--runs", "3", "--results", str(tmp_path))
 
     # THEN the run exits non-zero naming the section and its run
     assert finished.returncode == 1, finished.stdout + finished.stderr
@@ -255,3 +186,39 @@ def test_a_section_that_fails_in_one_of_several_runs_fails_the_set_naming_its_ru
     assert ", over 2 of 3 runs: " in batch["title"]
     assert batch["data"]["runs"] == [1, 3]
     assert batch["notes"][0].startswith("Run 2 left out: the section failed (RuntimeError: ")
+
+
+def _with_batch_failing_in(runs: set[int], *argv: str) -> subprocess.CompletedProcess[str]:
+    """``python -m benchmarks --quick --sections batch *argv``, its batch section raising in the
+    runs numbered ``runs`` (from 1) and measuring in the others."""
+    script = textwrap.dedent(
+        f"""
+        import runpy, sys
+        import benchmarks.batch
+
+        measure, calls = benchmarks.batch.run, []
+
+        def flaky(*args, **kwargs):
+            calls.append(1)
+            if len(calls) in {sorted(runs)!r}:
+                raise RuntimeError("the handler did not store a batch of 10")
+            return measure(*args, **kwargs)
+
+        benchmarks.batch.run = flaky
+        sys.argv = ["benchmarks", "--quick", "--sections", "batch", *{list(argv)!r}]
+        runpy.run_module("benchmarks", run_name="__main__")
+        """
+    )
+    return _python("-c", script, timeout=120)
+
+
+def _python(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``python *args`` in the repository, as a user runs it, its output captured."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

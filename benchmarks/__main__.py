@@ -1,15 +1,23 @@
 """Run the benchmarks, triggersqs beside the tutorial's naive approach, and print the tables.
 
     .venv/bin/python -m benchmarks                 # everything (several minutes)
+    .venv/bin/python -m benchmarks --runs 3        # three full runs, medians with their spread
     .venv/bin/python -m benchmarks --quick         # a smoke run: tiny sizes, seconds
     .venv/bin/python -m benchmarks --sections cold,read
 
-Prints Markdown tables (and the targets of issue 6, each with its measured ratio), writes every
-figure as JSON to benchmarks/results/, and draws the read-latency chart (a full run draws
+Prints Markdown tables (and the targets of issues 6 and 15, each with its measured figure), writes
+every figure as JSON to benchmarks/results/, and draws the read-latency chart (a full run draws
 docs/benchmarks-read-latency.png; a quick run draws into benchmarks/results/).
 
+With --runs N (N > 1) the runs go in turn, each printed and saved as one run is (its JSON named
+-run1, -run2, ...); then every table again over the runs, each figure as its median with its
+spread, `12.1 (11.8-12.9)` (min-max), and the targets over the runs: a target is met only when
+its median meets it. The whole set goes to runs-<stamp>.json and runs-latest.json (quick:
+quick-runs-<stamp>.json, quick-runs.json); the chart is drawn from the last run.
+
 Exit status: 0 when every section ran (a target missed is a finding, not a failure), 1 when a
-section failed (its table says FAILED, stderr names it; the other sections' figures are saved).
+section of any run failed (its table says FAILED, stderr names it and its run; the other
+sections' figures are saved, and the tables over the runs combine the runs that succeeded).
 """
 
 from __future__ import annotations
@@ -23,73 +31,17 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks import runs, targets
 from benchmarks.common import ROOT, Table
+from benchmarks.plan import FULL, QUICK, Plan
 
 SECTIONS = ("cold", "batch", "read", "served", "e2e")
 RESULTS = ROOT / "benchmarks" / "results"
 CHART = ROOT / "docs" / "benchmarks-read-latency.png"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How much of each section to run."""
-
-    cold_runs: int
-    batch_sizes: tuple[int, ...]
-    batch_seconds: float
-    batch_min: int
-    batch_max: int
-    batch_records: int
-    read_sizes: tuple[int, ...]
-    read_calls: int
-    read_seconds: float
-    read_rounds: int
-    baseline_seconds: float
-    served_records: int
-    served_seconds: float
-    served_workers: tuple[int, ...]
-    e2e_messages: int
-
-
-FULL = Plan(
-    cold_runs=20,
-    batch_sizes=(10, 100, 1_000, 10_000),
-    batch_seconds=2.0,
-    batch_min=5,
-    batch_max=300,
-    batch_records=60_000,
-    read_sizes=(1_000, 10_000, 100_000, 1_000_000),
-    read_calls=1000,
-    read_seconds=8.0,
-    read_rounds=4,
-    baseline_seconds=20.0,
-    served_records=1_000_000,
-    served_seconds=10.0,
-    served_workers=(1, 2),
-    e2e_messages=2000,
-)
-QUICK = Plan(
-    cold_runs=2,
-    batch_sizes=(10, 100),
-    batch_seconds=0.1,
-    batch_min=2,
-    batch_max=5,
-    batch_records=500,
-    read_sizes=(1_000, 10_000),
-    read_calls=20,
-    read_seconds=0.3,
-    read_rounds=2,
-    baseline_seconds=2.0,
-    served_records=10_000,
-    served_seconds=1.0,
-    served_workers=(1,),
-    e2e_messages=20,
-)
 
 
 def machine() -> dict[str, Any]:
@@ -115,87 +67,6 @@ def machine() -> dict[str, Any]:
         "system": platform.platform(),
         "load_average": [round(load, 2) for load in os.getloadavg()],
     }
-
-
-def targets(tables: dict[str, Table], plan: Plan) -> Table:
-    """Issue 6's targets, each with what this run measured and whether it holds."""
-    table = Table("targets", "Targets (ratios from this run)", ["target", "measured", "met"])
-    tables = {key: value for key, value in tables.items() if "failed" not in value.data}
-
-    def add(target: str, measured: str, met: bool) -> None:
-        table.rows.append([target, measured, met])
-
-    if "cold_start" in tables:
-        data = tables["cold_start"].data
-        add(
-            "SQS-path cold start <= 0.35 x baseline",
-            f"{data['sqs_ratio']:.3f} x",
-            data["sqs_ratio"] <= 0.35,
-        )
-        add(
-            "HTTP-path cold start <= 0.5 x baseline (issue 15)",
-            f"{data['http_ratio']:.3f} x",
-            data["http_ratio"] <= 0.5,
-        )
-    if "batch" in tables:
-        per = tables["batch"].data["us_per_record"]
-        base, normal, full = (
-            per["baseline"],
-            per["SQLite synchronous=normal"],
-            per["SQLite synchronous=full"],
-        )
-        if "10" in base:
-            speed = base["10"] / normal["10"]
-            add("batch 10, synchronous=normal: >= 1 x baseline speed", f"{speed:.2f} x", speed >= 1)
-        if "1000" in base:
-            speed = base["1000"] / full["1000"]
-            add(
-                "batch 1,000, synchronous=full: >= 3 x baseline speed", f"{speed:.2f} x", speed >= 3
-            )
-    if "read_api" in tables:
-        data = tables["read_api"].data
-        largest = data["largest"]
-        add(
-            f"100-record page at {largest:,} records < 2 ms median (in process)",
-            f"{data['largest_median_ms']:.2f} ms",
-            data["largest_median_ms"] < 2,
-        )
-        sizes = plan.read_sizes
-        add(
-            f"flat from {sizes[0]:,} to {sizes[-1]:,} records (max/min median <= 1.5)",
-            f"{data['flatness']:.2f} (CPU time: {data['cpu_flatness']:.2f})",
-            data["flatness"] <= 1.5,
-        )
-        at = data["results"].get("100000")
-        if at and at["baseline"]:
-            ratio = _median(at["baseline"]["times"]["first"]) / _median(
-                at["ours"]["times"]["first"]
-            )
-            add("at 100,000 records >= 300 x faster than baseline", f"{ratio:.0f} x", ratio >= 300)
-        peaks = [r["ours"]["tracemalloc_peak"] for r in data["results"].values()]
-        rss = [r["ours"]["max_rss"] for r in data["results"].values()]
-        spread = max(peaks) / min(peaks)
-        add(
-            "peak memory independent of the number of records",
-            f"heap per request {min(peaks) / 1e6:.2f}-{max(peaks) / 1e6:.2f} MB,"
-            f" max RSS {min(rss) / 1e6:.0f}-{max(rss) / 1e6:.0f} MB",
-            spread <= 1.5 and max(rss) / min(rss) <= 1.5,
-        )
-    if "served" in tables:
-        served = tables["served"].data
-        best = served["best_page_rps"]
-        add(
-            f"serve: >= 1,500 requests/s for the page at {plan.served_records:,} records",
-            f"{best:,.0f} requests/s (p99 {served['best_page_p99_ms']:.1f} ms)",
-            best >= 1500,
-        )
-    return table
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def e2e_table(messages: int) -> Table:
@@ -283,8 +154,8 @@ def run(
     return tables
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run, print, save."""
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, checked: known sections, at least one run."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description=__doc__,
@@ -295,6 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         "--sections", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}"
     )
     parser.add_argument(
+        "--runs",
+        type=int,
+        metavar="N",
+        default=1,
+        help="how many full runs in turn (default 1); with more than one, every table and target"
+        " is printed again over the runs: the median with its spread (min-max), a target met"
+        " when its median meets it",
+    )
+    parser.add_argument(
         "--no-install-wrk",
         action="store_true",
         help="never apt-get install wrk (a full run tries when wrk is missing and it is root)",
@@ -302,10 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--chart", type=Path, default=None, help="where the PNG chart goes")
     args = parser.parse_args(argv)
-    sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
-    unknown = set(sections) - set(SECTIONS)
+    args.sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
+    unknown = set(args.sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, not {args.runs}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run (as many times as asked), print, save; over several runs, the combined figures too."""
+    args = parse(argv)
     plan = QUICK if args.quick else FULL
     about = machine()
     print(
@@ -316,45 +204,77 @@ def main(argv: list[str] | None = None) -> int:
         + "\n",
         flush=True,
     )
+    started, stamp = time.perf_counter(), _stamp()
+    args.results.mkdir(parents=True, exist_ok=True)
+    done: list[runs.Run] = []
+    for index in range(1, args.runs + 1):
+        if args.runs > 1:
+            print(f"## Run {index} of {args.runs}\n", flush=True)
+        done.append(one_run(plan, args))
+        kind = "quick" if args.quick else "full"
+        name = f"{kind}-{stamp}-run{index}.json" if args.runs > 1 else f"{kind}-{_stamp()}.json"
+        _save(done[-1].report, args.results, name, "quick.json" if args.quick else "latest.json")
+        print(f"Results: {args.results / name}\n", flush=True)
+    if args.runs > 1:
+        print(f"## Over {args.runs} runs\n")
+        combined, report = runs.over(done)
+        print("\n\n".join(table.markdown() for table in combined) + "\n", flush=True)
+        name = f"{'quick-' if args.quick else ''}runs-{stamp}.json"
+        _save(report, args.results, name, "quick-runs.json" if args.quick else "runs-latest.json")
+        print(f"Total: {time.perf_counter() - started:.0f} s over {args.runs} runs")
+        print(f"Results over the runs: {args.results / name}")
+    read = [each.tables["read_api"] for each in done if "read_api" in each.tables]
+    if read and "failed" not in read[-1].data:
+        from benchmarks.chart import read_latency_chart
+
+        chart = args.chart or (args.results / "read-latency.png" if args.quick else CHART)
+        label = f"{about['cpus']} CPUs, {about['cpu']}, Python {about['python']}"
+        read_latency_chart(read[-1].data["chart"], chart, machine=label)
+        print(f"Chart: {chart}")
+    failed = [
+        key if args.runs == 1 else f"{key} (run {index})"
+        for index, each in enumerate(done, 1)
+        for key, table in each.tables.items()
+        if "failed" in table.data
+    ]
+    if failed:
+        print(f"benchmarks: failed sections: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def one_run(plan: Plan, args: argparse.Namespace) -> runs.Run:
+    """One full run of the chosen sections, as they print: its tables, targets and JSON report."""
+    about = machine()
     started = time.perf_counter()
-    tables = run(
-        plan, sections, quick=args.quick, install_wrk=not args.quick and not args.no_install_wrk
-    )
-    goal = targets(tables, plan)
+    install_wrk = not args.quick and not args.no_install_wrk
+    tables = run(plan, args.sections, quick=args.quick, install_wrk=install_wrk)
+    found = targets.targets(tables, plan)
+    goal = targets.table(found)
     print(goal.markdown() + "\n")
     elapsed = time.perf_counter() - started
     print(f"Total: {elapsed:.0f} s; load average at the end {os.getloadavg()[0]:.2f}")
-
-    args.results.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = {
         "machine": about,
         "quick": args.quick,
-        "sections": list(sections),
+        "sections": list(args.sections),
         "seconds": elapsed,
         "tables": {key: table.as_json() for key, table in tables.items()},
         "targets": goal.as_json(),
         "markdown": "\n\n".join(t.markdown() for t in [*tables.values(), goal]),
     }
-    name = f"{'quick' if args.quick else 'full'}-{stamp}.json"
-    for path in (
-        args.results / name,
-        args.results / ("quick.json" if args.quick else "latest.json"),
-    ):
-        path.write_text(json.dumps(report, indent=1, default=str))
-    if "read_api" in tables:
-        from benchmarks.chart import read_latency_chart
+    return runs.Run(tables, found, report)
 
-        chart = args.chart or (args.results / "read-latency.png" if args.quick else CHART)
-        label = f"{about['cpus']} CPUs, {about['cpu']}, Python {about['python']}"
-        read_latency_chart(tables["read_api"].data["chart"], chart, machine=label)
-        print(f"Chart: {chart}")
-    print(f"Results: {args.results / name}")
-    failed = [key for key, table in tables.items() if "failed" in table.data]
-    if failed:
-        print(f"benchmarks: failed sections: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+
+def _save(report: dict[str, Any], results: Path, *names: str) -> None:
+    """Write ``report`` as JSON under each of ``names`` in ``results``."""
+    for name in names:
+        (results / name).write_text(json.dumps(report, indent=1, default=str))
+
+
+def _stamp() -> str:
+    """Now, for the names of result files."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ PYTHON = sys.executable
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:triggersqs"
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
 """Lambda's limit on a synchronous invocation's response, in bytes."""
+DASH = "\u2013"
+"""The en dash between the least and the greatest of a figure over runs (min to max)."""
 
 
 CONTEXT = FakeLambdaContext(

@@ -44,7 +44,7 @@ class Pruner:
         """Walk up to ``budget`` rows of ``table`` after the last stop; delete the expired."""
         # ``table`` is one of _TABLES: constant SQL identifiers. The window is summed up in SQL
         # (its last row, its first row not yet expired, whether any expired): fetching its rows
-        # into Python cost ~1 us each, 1.6 ms for the 1,280 rows after 64 saves of 10.
+        # into Python cost a microsecond or so each (docs/benchmarks.md, "What was optimised").
         start = self._after[table]
         newest = conn.execute(f"SELECT max(seq) FROM {table}").fetchone()[0]  # noqa: S608
         if newest is None:

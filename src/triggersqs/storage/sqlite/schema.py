@@ -94,12 +94,12 @@ def set_up(conn: sqlite3.Connection, *, synchronous: str, create_schema: bool) -
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     # Checkpoint every ~40 MB of WAL, not every 4 MB: a hot page (the end of each index)
-    # rewritten by many commits is copied to the file once per checkpoint. Measured: commit of
-    # a 10-record batch 297 -> 181 us (docs/benchmarks.md).
+    # rewritten by many commits is copied to the file once per checkpoint (docs/benchmarks.md,
+    # "What was optimised", has the measured commit times).
     conn.execute("PRAGMA wal_autocheckpoint=10000")
     # 8 MiB of page cache instead of SQLite's 2 MiB: each message id lands on a random page of
     # the unique index, which outgrows 2 MiB at ~40,000 records; a miss reads the page back.
-    # Measured: a bare 1,000-row insert at 60,000 rows, 11.3 -> 9.7 us a row (docs/benchmarks.md).
+    # (docs/benchmarks.md, "What was optimised", has the measured insert times).
     # Pages are cached only once read, so a small file costs no more memory.
     conn.execute("PRAGMA cache_size=-8192")
     if create_schema:

@@ -70,8 +70,8 @@ class _Ends:
 
 
 def _ends(conn: sqlite3.Connection) -> _Ends:
-    # One statement instead of one per question (each costs a few microseconds, and a batch of
-    # ten spends ~20 us per record in all, docs/benchmarks.md). stored_at follows seq, so each
+    # One statement instead of one per question: each statement is a visible part of a small
+    # batch's cost (docs/benchmarks.md, section 2, has the figures). stored_at follows seq, so each
     # table's last row holds its latest: no index needed. Pruning never deletes a table's newest
     # row (pruning.py), so these hold for the whole transaction.
     row = conn.execute(_ENDS).fetchone()

@@ -222,3 +222,30 @@ def _python(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
         timeout=timeout,
         check=False,
     )
+
+
+def test_the_sqlite_floor_prints_each_statement_of_each_layout_in_microseconds() -> None:
+    # GIVEN nothing but the project (it makes its own files)
+    # WHEN the floor of the SQLite store is measured, as docs/benchmarks.md says to
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.sqlite_floor"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    # THEN it succeeds with one row per batch size and layout, every timing a positive figure
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    rows = [line.strip("|").split("|") for line in finished.stdout.splitlines()[2:]]
+    from benchmarks.sqlite_floor import CASES, LAYOUTS
+
+    assert len(rows) == len(CASES) * len(LAYOUTS), finished.stdout
+    for cells in rows:
+        timings = [float(cell.replace(",", "")) for cell in cells[3:]]
+        assert len(timings) == 6, cells
+        assert all(value > 0 for value in timings), cells
+        begin, ends, insert, commit, batch, per_record = timings
+        assert max(begin, ends, insert, commit) <= batch, cells  # each part within the whole
+        assert per_record == pytest.approx(batch / int(cells[0].replace(",", "")), rel=0.01)

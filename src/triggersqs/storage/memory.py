@@ -170,25 +170,28 @@ class MemoryStore:
 
 def _stored(item: Incoming, seq: int, stored_at_us: int) -> StoredRecord | StoredRejection:
     envelope = item.envelope
+    # Text as the SQLite and DynamoDB stores keep it: unpaired surrogates escaped, so it encodes.
+    queue_arn = storable_text(envelope.queue_arn)
     if isinstance(item, NewRecord):
-        body = storable_text(envelope.body)  # as SQLite does
+        body = storable_text(envelope.body)
+        group = envelope.message_group_id
         return stored_record(
             cursor=str(seq),
             message_id=envelope.message_id,
             command=item.command,
             client_id=item.client_id,
-            queue_arn=envelope.queue_arn,
+            queue_arn=queue_arn,
             sent_at_ms=envelope.sent_at_ms,
             stored_at_us=stored_at_us,
             receive_count=envelope.receive_count,
-            message_group_id=envelope.message_group_id,
+            message_group_id=None if group is None else storable_text(group),
             body=body,
             body_bytes=utf8_size(body),
         )
     return stored_rejection(  # the kept part of the body, its whole size and digest (records.py)
         cursor=str(seq),
         message_id=envelope.message_id,
-        queue_arn=envelope.queue_arn,
+        queue_arn=queue_arn,
         sent_at_ms=envelope.sent_at_ms,
         stored_at_us=stored_at_us,
         receive_count=envelope.receive_count,

@@ -1,15 +1,20 @@
-"""Fixtures for integration tests: the API under a real uvicorn server, and Lambda events built
-from the real payloads in tests/events."""
+"""Fixtures for integration tests: the API under a real uvicorn server, an embedded SQS server per
+module, and Lambda events built from the real payloads in tests/events."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.events import HttpEventFactory, SqsEventFactory, http_event, sqs_event
 from tests.support.serving import Serve, uvicorn_in_thread
+from tests.support.sqs import sqs_client, sqs_server
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 
 @pytest.fixture
@@ -29,3 +34,18 @@ def sqs_event_factory() -> SqsEventFactory:
 def http_event_factory() -> HttpEventFactory:
     """Build HTTP events from the real payloads: ``factory(kind, path, query=..., headers=...)``."""
     return http_event
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    """The endpoint URL of an embedded SQS server of the test module's own."""
+    with sqs_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def sqs(endpoint: str) -> Iterator[SQSClient]:
+    """A boto3 SQS client of that server (a module may define its own ``sqs`` instead)."""
+    client = sqs_client(endpoint)
+    yield client
+    client.close()

@@ -7,30 +7,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from tests.support.servers import AWS_CLI, CREDENTIALS, clean_env
-from tests.support.sqs import sqs_client, sqs_server, unique_name
+from tests.support.sqs import unique_name
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 EVIL = {"Origin": "http://evil.example"}
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with sqs_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def sqs(endpoint: str) -> SQSClient:
-    return sqs_client(endpoint)
 
 
 @pytest.fixture(scope="module")

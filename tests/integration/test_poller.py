@@ -14,14 +14,13 @@ import hashlib
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.clock import FakeClock
 from tests.support.fakes import RecordingHandler, fail_ids
-from tests.support.sqs import Counts, counts, create_queue, send_bodies, sqs_client, sqs_server
+from tests.support.sqs import Counts, counts, create_queue, send_bodies, sqs_client
 from tests.support.waiting import wait_for
 from triggersqs.bootstrap import Runtime, build_runtime
 from triggersqs.core.ports import RecordFilter
@@ -55,19 +54,6 @@ SYSTEM_ATTRIBUTES = {
 
 def valid(n: int = 0, client: str = "c79da7ce8e5e") -> str:
     return json.dumps({"command": "SetStatus", "client_id": client, "n": n})
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with sqs_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def sqs(endpoint: str) -> Iterator[SQSClient]:
-    client = sqs_client(endpoint)
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -7,32 +7,18 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.sqs import counts, create_queue, send_bodies, sqs_client, sqs_server
+from tests.support.sqs import counts, create_queue, send_bodies
 from tests.support.waiting import wait_for
 from triggersqs.local.sqs_wire import QueueInfo
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with sqs_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def sqs(endpoint: str) -> Iterator[SQSClient]:
-    client = sqs_client(endpoint)
-    yield client
-    client.close()
 
 
 def dead_letter(

@@ -9,14 +9,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.integration.test_sqs_redrive import dead_letter, finished, into_dlq
-from tests.support.sqs import counts, sqs_client, sqs_server
+from tests.support.sqs import counts
 from tests.support.waiting import wait_for
 
 if TYPE_CHECKING:
@@ -26,19 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 AWS_CLI = Path(sys.executable).parent / "aws"
 JS_SDK = ROOT / ".cache" / "js-sdk"
 JS_CALLS = Path(__file__).parent / "js" / "sqs_calls.mjs"
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with sqs_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def sqs(endpoint: str) -> Iterator[SQSClient]:
-    client = sqs_client(endpoint)
-    yield client
-    client.close()
 
 
 @pytest.fixture(scope="module")

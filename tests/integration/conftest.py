@@ -1,5 +1,6 @@
 """Fixtures for integration tests: the API under a real uvicorn server, an embedded SQS server per
-module, and Lambda events built from the real payloads in tests/events."""
+module, a client of DynamoDB Local, and Lambda events built from the real payloads in
+tests/events."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.events import HttpEventFactory, SqsEventFactory, http_event, sqs_event
+from tests.support.servers import dynamodb_client
 from tests.support.serving import Serve, uvicorn_in_thread
 from tests.support.sqs import sqs_client, sqs_server
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
 
@@ -47,5 +50,13 @@ def endpoint() -> Iterator[str]:
 def sqs(endpoint: str) -> Iterator[SQSClient]:
     """A boto3 SQS client of that server (a module may define its own ``sqs`` instead)."""
     client = sqs_client(endpoint)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def admin(dynamodb_local_endpoint: str) -> Iterator[DynamoDBClient]:
+    """A client of DynamoDB Local, to look at a table behind the store's back."""
+    client = dynamodb_client(dynamodb_local_endpoint)
     yield client
     client.close()

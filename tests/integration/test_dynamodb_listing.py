@@ -29,13 +29,6 @@ START_US = 1_764_000_000_000_000
 
 
 @pytest.fixture
-def admin(dynamodb_local_endpoint: str) -> Iterator[DynamoDBClient]:
-    client = dynamodb_client(dynamodb_local_endpoint)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def table(dynamodb_local_endpoint: str) -> Iterator[str]:
     """A fresh table as create-table makes it: the indexes carry listings."""
     with fresh_table(dynamodb_local_endpoint, "listing") as name:

@@ -55,14 +55,6 @@ def table(dynamodb_local_endpoint: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def admin(dynamodb_local_endpoint: str) -> Iterator[DynamoDBClient]:
-    """A client of DynamoDB Local, to look at the table behind the store's back."""
-    client = dynamodb_client(dynamodb_local_endpoint)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def store(dynamodb_local_endpoint: str, table: str) -> Iterator[DynamoDbStore]:
     """A store on a fresh DynamoDB Local table."""
     made = DynamoDbStore(dynamodb_client(dynamodb_local_endpoint), table)

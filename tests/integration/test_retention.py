@@ -41,13 +41,6 @@ class Clock:
 
 
 @pytest.fixture
-def admin(dynamodb_local_endpoint: str) -> Iterator[DynamoDBClient]:
-    client = dynamodb_client(dynamodb_local_endpoint)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def table(admin: DynamoDBClient) -> Iterator[str]:
     name = f"ttl-{uuid.uuid4().hex[:12]}"
     create_table(admin, name)

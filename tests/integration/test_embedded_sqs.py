@@ -283,3 +283,30 @@ def test_a_fifo_duplicate_sent_after_the_first_was_deleted_is_not_delivered_agai
     other = {} if by == "content" else {"MessageDeduplicationId": "order-8"}
     tuned.send_message(QueueUrl=queue.url, MessageBody="other", MessageGroupId="g", **other)  # type: ignore[arg-type]
     assert counts(tuned, queue.url).visible == 1
+
+
+def test_a_long_poll_gets_a_fifo_groups_next_message_once_its_first_is_deleted(
+    tuned: SQSClient,
+) -> None:
+    # GIVEN a FIFO queue with two messages of one group, the first of them received (in flight)
+    queue = create_queue(tuned, fifo=True, ContentBasedDeduplication="true")
+    for body in ("first", "second"):
+        tuned.send_message(QueueUrl=queue.url, MessageBody=body, MessageGroupId="g")
+    [first] = tuned.receive_message(QueueUrl=queue.url)["Messages"]
+    got: list[list[str]] = []
+
+    def long_poll() -> None:
+        client = sqs_client(tuned.meta.endpoint_url)
+        answer = client.receive_message(QueueUrl=queue.url, WaitTimeSeconds=10)
+        got.append([message["Body"] for message in answer.get("Messages", [])])
+
+    # WHEN another consumer long-polls while the group is in flight, and the first is then deleted
+    poller = threading.Thread(target=long_poll)
+    poller.start()
+    time.sleep(0.5)  # the poll is waiting: its group is held by the first message
+    tuned.delete_message(QueueUrl=queue.url, ReceiptHandle=first["ReceiptHandle"])
+    poller.join(timeout=30)
+
+    # THEN that same long poll receives the second message (moto's poll kept the group it saw
+    # held at its start, and answered nothing when its 10 s were up, spinning meanwhile)
+    assert got == [["second"]]

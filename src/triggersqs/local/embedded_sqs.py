@@ -118,29 +118,31 @@ def _under_queue_lock(method: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(method)
     def locked(queue: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - moto's
-        with queue._messages_lock:
-            try:
-                return method(queue, *args, **kwargs)
-            finally:
-                queue._messages_lock.notify_all()
+        with _notifying(queue._messages_lock):
+            return method(queue, *args, **kwargs)
 
     return locked
 
 
 def _under_named_queue_lock(method: Callable[..., Any]) -> Callable[..., Any]:
-    """A backend ``method`` on a named queue, under that queue's lock and waking its long polls
-    after it, as :func:`_under_queue_lock`."""
+    """A backend ``method`` on a named queue, as :func:`_under_queue_lock`."""
 
     @wraps(method)
     def locked(backend: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
-        lock = backend.get_queue(queue_name)._messages_lock
-        with lock:
-            try:
-                return method(backend, queue_name, *args, **kwargs)
-            finally:
-                lock.notify_all()
+        with _notifying(backend.get_queue(queue_name)._messages_lock):
+            return method(backend, queue_name, *args, **kwargs)
 
     return locked
+
+
+@contextmanager
+def _notifying(lock: threading.Condition) -> Iterator[None]:
+    """Hold the queue's lock (a Condition over an RLock), then wake whoever waits on it."""
+    with lock:
+        try:
+            yield
+        finally:
+            lock.notify_all()
 
 
 _RECHECK_SECONDS = 1.0

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from benchmarks.common import QUEUE_ARN, message_body
 from triggersqs.storage.sqlite.schema import connect, set_up
-from triggersqs.storage.sqlite.writes import _ENDS, insert_statement
+from triggersqs.storage.sqlite.writes import ENDS_QUERY, insert_statement
 
 CASES: tuple[tuple[int, str, int], ...] = ((10, "NORMAL", 300), (1000, "FULL", 60))
 """Batch size, synchronous mode, batches: the batch benchmark's two targets, as many batches as it
@@ -82,7 +82,7 @@ def measure(
     insert = insert_statement("records").replace("INTO records", f"INTO {table}")
     steps: dict[str, Callable[[list[tuple[Any, ...]]], object]] = {
         "BEGIN": lambda _: conn.execute("BEGIN IMMEDIATE"),
-        "ends": lambda _: conn.execute(_ENDS).fetchone(),
+        "ends": lambda _: conn.execute(ENDS_QUERY).fetchone(),
         "INSERT": lambda batch: conn.executemany(insert, batch),
         "COMMIT": lambda _: conn.execute("COMMIT"),
     }

@@ -74,17 +74,19 @@ def _ends(conn: sqlite3.Connection) -> _Ends:
     # batch's cost (docs/benchmarks.md, section 2, has the figures). stored_at follows seq, so each
     # table's last row holds its latest: no index needed. Pruning never deletes a table's newest
     # row (pruning.py), so these hold for the whole transaction.
-    row = conn.execute(_ENDS).fetchone()
+    row = conn.execute(ENDS_QUERY).fetchone()
     records_seq, records_at, rejected_seq, rejected_at = (value or 0 for value in row)
     return _Ends({"records": records_seq, "rejected": rejected_seq}, max(records_at, rejected_at))
 
 
-_ENDS: Final = (
+ENDS_QUERY: Final = (
     "SELECT (SELECT seq FROM records ORDER BY seq DESC LIMIT 1),"
     " (SELECT stored_at FROM records ORDER BY seq DESC LIMIT 1),"
     " (SELECT seq FROM rejected ORDER BY seq DESC LIMIT 1),"
     " (SELECT stored_at FROM rejected ORDER BY seq DESC LIMIT 1)"
 )
+"""The one read of both tables' ends a save makes inside its transaction (benchmarks measure
+it too)."""
 
 
 def _write(
